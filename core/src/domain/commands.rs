@@ -1,0 +1,475 @@
+//! Commands: imperative requests, validated by `decide`. Fields arrive as the
+//! client sent them (currency codes, GTINs and quantities unparsed), so that
+//! every malformed value is refused by a rule with a typed error.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::terms::PaymentTerms;
+use super::types::{
+    CollectionChannel, CreditReason, CustomerKind, PaymentMethod, RiskClass, RiskGrade, Role,
+};
+use crate::ids::{CreditNoteId, CustomerId, InvoiceId, OrderId, PaymentId, RecallId, ShipmentId};
+
+/// Register a customer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterCustomer {
+    /// New id.
+    pub customer_id: CustomerId,
+    /// Legal name (non-empty).
+    pub name: String,
+    /// Kind.
+    pub kind: CustomerKind,
+    /// Region.
+    pub region: String,
+    /// Salesperson.
+    pub salesperson_id: String,
+    /// Tax id.
+    pub tax_id: Option<String>,
+}
+
+/// Change a customer's master data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateCustomer {
+    /// The customer.
+    pub customer_id: CustomerId,
+    /// New name.
+    pub name: Option<String>,
+    /// New kind.
+    pub kind: Option<CustomerKind>,
+    /// New region.
+    pub region: Option<String>,
+    /// New salesperson.
+    pub salesperson_id: Option<String>,
+    /// New tax id.
+    pub tax_id: Option<String>,
+}
+
+/// Set a customer's credit limit and grade.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetCreditLimit {
+    /// The customer.
+    pub customer_id: CustomerId,
+    /// Limit (>= 0).
+    pub limit: Decimal,
+    /// ISO 4217 code; fixed per customer once set.
+    pub currency: String,
+    /// Grade.
+    pub grade: RiskGrade,
+    /// Why.
+    pub reason: String,
+}
+
+/// Set a customer's default payment terms.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetPaymentTerms {
+    /// The customer.
+    pub customer_id: CustomerId,
+    /// Contract, if the terms belong to one.
+    pub contract_id: Option<String>,
+    /// The terms.
+    pub terms: PaymentTerms,
+}
+
+/// Register a product.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterProduct {
+    /// GTIN (check digit verified).
+    pub gtin: String,
+    /// Name.
+    pub name: String,
+    /// Model.
+    pub model: Option<String>,
+    /// Risk class.
+    pub risk_class: RiskClass,
+    /// Registration certificate number.
+    pub registration_no: Option<String>,
+    /// GS1 company prefix length (6..=12); default 7.
+    pub company_prefix_len: Option<u8>,
+}
+
+/// Release a lot.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseLot {
+    /// Product.
+    pub gtin: String,
+    /// Lot number.
+    pub lot: String,
+    /// Manufacture date.
+    pub manufactured_on: NaiveDate,
+    /// Expiry date.
+    pub expires_on: NaiveDate,
+    /// Units (> 0).
+    pub quantity: i64,
+}
+
+/// An order line as requested.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLineRequest {
+    /// Line number (unique in the order).
+    pub line_no: u32,
+    /// Product.
+    pub gtin: String,
+    /// Units (> 0).
+    pub quantity: i64,
+    /// Price per unit (>= 0).
+    pub unit_price: Decimal,
+}
+
+/// Place an order (runs the credit check).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaceOrder {
+    /// New id.
+    pub order_id: OrderId,
+    /// Order number (unique).
+    pub number: String,
+    /// The customer.
+    pub customer_id: CustomerId,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Business date.
+    pub placed_on: NaiveDate,
+    /// Lines.
+    pub lines: Vec<OrderLineRequest>,
+}
+
+/// Release a held order (finance manager).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseOrder {
+    /// The order.
+    pub order_id: OrderId,
+    /// Note.
+    pub note: Option<String>,
+}
+
+/// Reject a held order (finance manager).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RejectOrder {
+    /// The order.
+    pub order_id: OrderId,
+    /// Note.
+    pub note: Option<String>,
+}
+
+/// Cancel the unshipped remainder of an order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancelOrder {
+    /// The order.
+    pub order_id: OrderId,
+    /// Why.
+    pub reason: String,
+}
+
+/// A shipment line as requested.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShipLineRequest {
+    /// The order line.
+    pub line_no: u32,
+    /// Product (must be the order line's).
+    pub gtin: String,
+    /// Lot.
+    pub lot: String,
+    /// Units (> 0).
+    pub quantity: i64,
+    /// Serials (none, or exactly one per unit).
+    pub serials: Vec<String>,
+    /// Raw UDI strings scanned at packing.
+    pub udis: Vec<String>,
+}
+
+/// Ship goods of an order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShipOrder {
+    /// New id.
+    pub shipment_id: ShipmentId,
+    /// The order.
+    pub order_id: OrderId,
+    /// Business date.
+    pub shipped_on: NaiveDate,
+    /// Ship-to.
+    pub ship_to: String,
+    /// Lines.
+    pub lines: Vec<ShipLineRequest>,
+}
+
+/// Record the customer's acceptance of a delivery.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcceptDelivery {
+    /// The shipment.
+    pub shipment_id: ShipmentId,
+    /// Business date.
+    pub accepted_on: NaiveDate,
+    /// Who accepted at the customer.
+    pub accepted_by: String,
+}
+
+/// An invoice line as requested.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceLineRequest {
+    /// The shipment billed; `None` for services.
+    pub shipment_id: Option<ShipmentId>,
+    /// The shipment line (order line number).
+    pub line_no: Option<u32>,
+    /// Units; default: all not yet invoiced.
+    pub quantity: Option<i64>,
+    /// Text (required for services).
+    pub description: Option<String>,
+    /// Net amount (>= 0).
+    pub amount: Decimal,
+    /// Tax (>= 0).
+    pub tax: Decimal,
+}
+
+/// Issue an invoice.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssueInvoice {
+    /// New id.
+    pub invoice_id: InvoiceId,
+    /// Invoice number (unique).
+    pub number: String,
+    /// The customer.
+    pub customer_id: CustomerId,
+    /// Business date.
+    pub invoice_date: NaiveDate,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Terms; default: the customer's terms.
+    pub terms: Option<PaymentTerms>,
+    /// Lines.
+    pub lines: Vec<InvoiceLineRequest>,
+}
+
+/// Issue a credit note against an invoice.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssueCreditNote {
+    /// New id.
+    pub credit_note_id: CreditNoteId,
+    /// The invoice.
+    pub invoice_id: InvoiceId,
+    /// Amount in the invoice's currency.
+    pub amount: Decimal,
+    /// Why.
+    pub reason: CreditReason,
+    /// Business date.
+    pub issued_on: NaiveDate,
+}
+
+/// Record a received payment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceivePayment {
+    /// New id.
+    pub payment_id: PaymentId,
+    /// Payer.
+    pub customer_id: CustomerId,
+    /// Amount (> 0).
+    pub amount: Decimal,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Business date.
+    pub received_on: NaiveDate,
+    /// How.
+    pub method: PaymentMethod,
+    /// Bank reference.
+    pub bank_reference: Option<String>,
+    /// Apply to open installments, oldest due first.
+    pub auto_allocate: bool,
+}
+
+/// Apply part of a payment to an invoice.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AllocatePayment {
+    /// The payment.
+    pub payment_id: PaymentId,
+    /// The invoice.
+    pub invoice_id: InvoiceId,
+    /// Amount (> 0).
+    pub amount: Decimal,
+    /// Installment, if named.
+    pub installment_no: Option<u32>,
+}
+
+/// Undo a payment and its allocations.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReversePayment {
+    /// The payment.
+    pub payment_id: PaymentId,
+    /// Why.
+    pub reason: String,
+    /// Business date.
+    pub reversed_on: NaiveDate,
+}
+
+/// Write off part of an invoice (finance manager).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WriteOffInvoice {
+    /// The invoice.
+    pub invoice_id: InvoiceId,
+    /// Amount (> 0, <= open).
+    pub amount: Decimal,
+    /// Why.
+    pub reason: String,
+    /// Business date.
+    pub written_off_on: NaiveDate,
+}
+
+/// Record money recovered on a written-off invoice.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoverWriteOff {
+    /// The invoice.
+    pub invoice_id: InvoiceId,
+    /// Amount (> 0, <= written off and not yet recovered).
+    pub amount: Decimal,
+    /// Business date.
+    pub recovered_on: NaiveDate,
+}
+
+/// Open a dispute on an invoice.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenDispute {
+    /// The invoice.
+    pub invoice_id: InvoiceId,
+    /// Amount (> 0, <= open).
+    pub amount: Decimal,
+    /// Why.
+    pub reason: String,
+    /// Business date.
+    pub opened_on: NaiveDate,
+}
+
+/// Resolve the open dispute of an invoice.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResolveDispute {
+    /// The invoice.
+    pub invoice_id: InvoiceId,
+    /// Outcome.
+    pub outcome: String,
+    /// Business date.
+    pub resolved_on: NaiveDate,
+}
+
+/// Record a collection activity.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordCollectionActivity {
+    /// The customer.
+    pub customer_id: CustomerId,
+    /// Invoices discussed (the customer's).
+    pub invoice_ids: Vec<InvoiceId>,
+    /// Channel.
+    pub channel: CollectionChannel,
+    /// Outcome.
+    pub outcome: String,
+    /// Promised pay date.
+    pub promised_pay_date: Option<NaiveDate>,
+    /// Business date.
+    pub on: NaiveDate,
+}
+
+/// Issue a recall.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssueRecall {
+    /// New id.
+    pub recall_id: RecallId,
+    /// Product.
+    pub gtin: String,
+    /// Lots (non-empty, each released).
+    pub lots: Vec<String>,
+    /// Serials, when only some units are affected.
+    pub serials: Vec<String>,
+    /// Class.
+    pub class: RiskClass,
+    /// Why.
+    pub reason: String,
+    /// Business date.
+    pub issued_on: NaiveDate,
+}
+
+/// Record that a customer acknowledged a recall notice.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcknowledgeRecall {
+    /// The recall.
+    pub recall_id: RecallId,
+    /// The customer.
+    pub customer_id: CustomerId,
+    /// Business date.
+    pub acknowledged_on: NaiveDate,
+}
+
+/// Record units a customer returned under a recall.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordRecallReturn {
+    /// The recall.
+    pub recall_id: RecallId,
+    /// The customer.
+    pub customer_id: CustomerId,
+    /// Units (> 0).
+    pub quantity: i64,
+    /// Business date.
+    pub returned_on: NaiveDate,
+}
+
+macro_rules! commands {
+    ($($name:ident => $action:literal : [$($role:ident),*]),* $(,)?) => {
+        /// Every command arledger accepts.
+        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+        pub enum Command {
+            $(
+                #[allow(missing_docs)]
+                $name($name),
+            )*
+        }
+
+        impl Command {
+            /// The command's name.
+            pub fn name(&self) -> &'static str {
+                match self { $(Command::$name(_) => stringify!($name),)* }
+            }
+
+            /// What the command does, for refusal messages ("place orders").
+            pub fn action(&self) -> &'static str {
+                match self { $(Command::$name(_) => $action,)* }
+            }
+
+            /// Roles besides admin and finance manager that may run it.
+            pub fn roles(&self) -> &'static [Role] {
+                match self { $(Command::$name(_) => &[$(Role::$role),*],)* }
+            }
+        }
+    };
+}
+
+commands! {
+    RegisterCustomer => "register customers": [Finance, Sales],
+    UpdateCustomer => "update customers": [Finance, Sales],
+    SetCreditLimit => "set credit limits": [],
+    SetPaymentTerms => "set payment terms": [Finance],
+    RegisterProduct => "register products": [Quality],
+    ReleaseLot => "release lots": [Quality, Warehouse],
+    PlaceOrder => "place orders": [Sales],
+    ReleaseOrder => "release held orders": [],
+    RejectOrder => "reject held orders": [],
+    CancelOrder => "cancel orders": [Sales],
+    ShipOrder => "ship orders": [Warehouse],
+    AcceptDelivery => "record delivery acceptance": [Warehouse],
+    IssueInvoice => "issue invoices": [Finance],
+    IssueCreditNote => "issue credit notes": [Finance],
+    ReceivePayment => "record payments": [Finance],
+    AllocatePayment => "allocate payments": [Finance],
+    ReversePayment => "reverse payments": [Finance],
+    WriteOffInvoice => "write off invoices": [],
+    RecoverWriteOff => "record write-off recoveries": [Finance],
+    OpenDispute => "open disputes": [Finance],
+    ResolveDispute => "resolve disputes": [Finance],
+    RecordCollectionActivity => "record collection activity": [Finance, Sales],
+    IssueRecall => "issue recalls": [Quality],
+    AcknowledgeRecall => "record recall acknowledgements": [Quality],
+    RecordRecallReturn => "record recall returns": [Quality, Warehouse],
+}
+
+impl Command {
+    /// Whether `role` may run this command (domain.md 7): admin and finance
+    /// manager may run every command; auditor and regulator none.
+    pub fn permits(&self, role: Role) -> bool {
+        matches!(role, Role::Admin | Role::FinanceManager) || self.roles().contains(&role)
+    }
+}

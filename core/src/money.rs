@@ -1,0 +1,285 @@
+//! Money: a `Decimal` amount with an ISO 4217 currency. Never a float.
+//!
+//! An amount must fit its currency's minor units exactly; more decimals are
+//! refused, never rounded. Sums across currencies are refused too.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// Errors of money arithmetic and parsing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    /// The code is not an ISO 4217 currency arledger knows.
+    #[error("unknown currency {0:?}: use an ISO 4217 code such as CNY, USD, EUR or JPY")]
+    UnknownCurrency(String),
+    /// The amount has more decimals than the currency's minor units.
+    #[error(
+        "{amount} has more than {minor_units} decimals, which {currency} allows; amounts are never rounded"
+    )]
+    TooManyDecimals {
+        /// The refused amount.
+        amount: Decimal,
+        /// Its currency.
+        currency: Currency,
+        /// Decimals the currency allows.
+        minor_units: u32,
+    },
+    /// Two amounts in different currencies were combined.
+    #[error("cannot combine {left} with {right}: amounts in different currencies are never added")]
+    CurrencyMismatch {
+        /// Currency of the left operand.
+        left: Currency,
+        /// Currency of the right operand.
+        right: Currency,
+    },
+    /// The result does not fit a Decimal.
+    #[error("amount overflow")]
+    Overflow,
+}
+
+/// ISO 4217 currencies with their minor units. A closed list: an unknown
+/// code is an input error, not a guess.
+const CURRENCIES: &[(&str, u32)] = &[
+    ("AED", 2),
+    ("AUD", 2),
+    ("BRL", 2),
+    ("CAD", 2),
+    ("CHF", 2),
+    ("CNY", 2),
+    ("CZK", 2),
+    ("DKK", 2),
+    ("EUR", 2),
+    ("GBP", 2),
+    ("HKD", 2),
+    ("HUF", 2),
+    ("IDR", 2),
+    ("ILS", 2),
+    ("INR", 2),
+    ("JPY", 0),
+    ("KRW", 0),
+    ("KWD", 3),
+    ("MXN", 2),
+    ("MYR", 2),
+    ("NOK", 2),
+    ("NZD", 2),
+    ("PHP", 2),
+    ("PLN", 2),
+    ("SAR", 2),
+    ("SEK", 2),
+    ("SGD", 2),
+    ("THB", 2),
+    ("TRY", 2),
+    ("TWD", 2),
+    ("USD", 2),
+    ("VND", 0),
+    ("ZAR", 2),
+];
+
+/// An ISO 4217 currency code, validated against arledger's list.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Currency([u8; 3]);
+
+impl Currency {
+    /// Chinese yuan.
+    pub const CNY: Currency = Currency(*b"CNY");
+    /// US dollar.
+    pub const USD: Currency = Currency(*b"USD");
+    /// Euro.
+    pub const EUR: Currency = Currency(*b"EUR");
+    /// Japanese yen (no minor units).
+    pub const JPY: Currency = Currency(*b"JPY");
+
+    /// Parses an ISO 4217 code (upper case, three letters).
+    pub fn parse(code: &str) -> Result<Currency, MoneyError> {
+        CURRENCIES
+            .iter()
+            .find(|(c, _)| *c == code)
+            .and_then(|(c, _)| <[u8; 3]>::try_from(c.as_bytes()).ok())
+            .map(Currency)
+            .ok_or_else(|| MoneyError::UnknownCurrency(code.to_string()))
+    }
+
+    /// The code as text.
+    pub fn code(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("???")
+    }
+
+    /// Decimals this currency's amounts may carry.
+    pub fn minor_units(&self) -> u32 {
+        CURRENCIES
+            .iter()
+            .find(|(c, _)| c.as_bytes() == self.0)
+            .map_or(2, |(_, units)| *units)
+    }
+
+    /// Checks that `amount` has no more decimals than this currency allows.
+    pub fn check_amount(&self, amount: Decimal) -> Result<(), MoneyError> {
+        let minor_units = self.minor_units();
+        if amount.normalize().scale() > minor_units {
+            return Err(MoneyError::TooManyDecimals {
+                amount,
+                currency: *self,
+                minor_units,
+            });
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl fmt::Debug for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl FromStr for Currency {
+    type Err = MoneyError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Currency::parse(s)
+    }
+}
+
+/// An amount in a currency, exact to the currency's minor unit.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Money {
+    /// The amount; its scale never exceeds the currency's minor units.
+    pub amount: Decimal,
+    /// The currency.
+    pub currency: Currency,
+}
+
+impl Money {
+    /// Builds money, refusing amounts with too many decimals.
+    pub fn new(amount: Decimal, currency: Currency) -> Result<Money, MoneyError> {
+        currency.check_amount(amount)?;
+        Ok(Money { amount, currency })
+    }
+
+    /// Zero in `currency`.
+    pub fn zero(currency: Currency) -> Money {
+        Money {
+            amount: Decimal::ZERO,
+            currency,
+        }
+    }
+
+    /// `self + other`, refusing a currency mismatch.
+    pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
+        self.same_currency(other)?;
+        let amount = self
+            .amount
+            .checked_add(other.amount)
+            .ok_or(MoneyError::Overflow)?;
+        Ok(Money { amount, ..self })
+    }
+
+    /// `self - other`, refusing a currency mismatch.
+    pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
+        self.same_currency(other)?;
+        let amount = self
+            .amount
+            .checked_sub(other.amount)
+            .ok_or(MoneyError::Overflow)?;
+        Ok(Money { amount, ..self })
+    }
+
+    fn same_currency(self, other: Money) -> Result<(), MoneyError> {
+        if self.currency != other.currency {
+            return Err(MoneyError::CurrencyMismatch {
+                left: self.currency,
+                right: other.currency,
+            });
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.amount, self.currency)
+    }
+}
+
+impl fmt::Debug for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// Splits `total` into shares given in percent (summing to 100), each rounded
+/// down (toward zero) to the currency's minor unit; the rounding difference
+/// goes to the last share, so the parts always sum to `total` exactly.
+pub fn split_by_percent(total: Money, shares_percent: &[Decimal]) -> Vec<Money> {
+    let units = total.currency.minor_units();
+    let hundred = Decimal::ONE_HUNDRED;
+    let mut parts = Vec::with_capacity(shares_percent.len());
+    let mut allotted = Decimal::ZERO;
+    for (i, share) in shares_percent.iter().enumerate() {
+        let amount = if i + 1 == shares_percent.len() {
+            total.amount - allotted
+        } else {
+            (total.amount * *share / hundred)
+                .round_dp_with_strategy(units, rust_decimal::RoundingStrategy::ToZero)
+        };
+        allotted += amount;
+        parts.push(Money {
+            amount,
+            currency: total.currency,
+        });
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn an_amount_with_more_decimals_than_its_currency_is_refused() {
+        assert!(Money::new(dec!(1.005), Currency::USD).is_err());
+        assert!(Money::new(dec!(1.5), Currency::JPY).is_err());
+        assert!(Money::new(dec!(1.50), Currency::USD).is_ok());
+        assert!(Money::new(dec!(100.000), Currency::JPY).is_ok());
+    }
+
+    #[test]
+    fn unknown_currencies_are_refused() {
+        assert_eq!(
+            Currency::parse("XXY"),
+            Err(MoneyError::UnknownCurrency("XXY".into()))
+        );
+        assert_eq!(Currency::parse("CNY"), Ok(Currency::CNY));
+    }
+
+    #[test]
+    fn adding_different_currencies_is_an_error() {
+        let a = Money::new(dec!(1), Currency::USD).unwrap();
+        let b = Money::new(dec!(1), Currency::EUR).unwrap();
+        assert!(matches!(
+            a.checked_add(b),
+            Err(MoneyError::CurrencyMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn percent_split_gives_the_rounding_difference_to_the_last_share() {
+        let total = Money::new(dec!(100.00), Currency::USD).unwrap();
+        let parts = split_by_percent(total, &[dec!(33.33), dec!(33.33), dec!(33.34)]);
+        let amounts: Vec<_> = parts.iter().map(|m| m.amount).collect();
+        assert_eq!(amounts, vec![dec!(33.33), dec!(33.33), dec!(33.34)]);
+        let total = Money::new(dec!(10.00), Currency::USD).unwrap();
+        let parts = split_by_percent(total, &[dec!(33.333), dec!(33.333), dec!(33.334)]);
+        let amounts: Vec<_> = parts.iter().map(|m| m.amount).collect();
+        assert_eq!(amounts, vec![dec!(3.33), dec!(3.33), dec!(3.34)]);
+    }
+}

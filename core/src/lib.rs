@@ -7,6 +7,9 @@
 //!
 //! The durability contract is documented on [`log`].
 
+pub mod clock;
 pub mod domain;
 pub mod ids;
+pub mod log;
 pub mod money;
+pub mod sample;

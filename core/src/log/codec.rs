@@ -1,0 +1,460 @@
+//! Byte formats of the log: the canonical encoding of one event (what its
+//! hash covers) and the framed commit stored as one sled record.
+//!
+//! # Canonical event bytes (format 1)
+//!
+//! All integers big-endian. This is what `content_hash` covers, and what the
+//! export prints, so an auditor can check the chain with SHA-256 alone:
+//!
+//! | bytes | field |
+//! |---|---|
+//! | 1 | format, always 1 |
+//! | 8 | position (u64) |
+//! | 16 | stream id (UUID bytes) |
+//! | 8 | stream version (u64) |
+//! | 16 | event id |
+//! | 1 + n | event type name, length-prefixed ASCII |
+//! | 2 | schema version (u16) |
+//! | 8 | recorded_at, microseconds since 1970-01-01T00:00:00Z (i64) |
+//! | 16 | command id |
+//! | 1 + n | actor user id, length-prefixed UTF-8 (at most 255 bytes) |
+//! | 1 + n | actor role name (`finance_manager`), length-prefixed |
+//! | 1 (+ 16) | correlation id: 0, or 1 followed by the UUID |
+//! | 4 + n | payload: length, then the event struct in bincode 1.3 default options |
+//!
+//! content_hash(n) = SHA-256(canonical bytes of event n);
+//! hash(n) = SHA-256(hash(n-1) ‖ position n as u64 big-endian ‖ content_hash(n)),
+//! hash(0) = 32 zero bytes.
+//!
+//! # Commit frame
+//!
+//! `"ARL1"`, first position (u64), event count (u32), hash of the event
+//! before the first (32 bytes), command count (u32), then per command: command
+//! id (16), SHA-256 of the command body (32), its event count (u32); then per
+//! event: canonical length (u32), canonical bytes, hash (32); finally a CRC-32
+//! (IEEE) of everything before it.
+
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::domain::events::{EVENT_TYPES, Event, PayloadError};
+use crate::domain::types::{Actor, Role};
+use crate::ids::{CommandId, EventId, StreamId};
+
+/// A 32-byte SHA-256 digest.
+pub type Hash = [u8; 32];
+
+/// The hash before the first event.
+pub const GENESIS_HASH: Hash = [0; 32];
+
+const CANONICAL_FORMAT: u8 = 1;
+const FRAME_MAGIC: &[u8; 4] = b"ARL1";
+/// Longest actor user id, in bytes (it is length-prefixed with one byte).
+pub const USER_ID_LEN_MAX: usize = 255;
+
+/// Why stored bytes could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    /// The record ended early or has a bad length.
+    #[error("truncated or malformed record: {0}")]
+    Malformed(&'static str),
+    /// The CRC does not match the bytes.
+    #[error("checksum mismatch: stored {stored:08x}, computed {computed:08x}")]
+    Checksum {
+        /// CRC in the record.
+        stored: u32,
+        /// CRC of the bytes.
+        computed: u32,
+    },
+    /// The payload does not decode.
+    #[error(transparent)]
+    Payload(#[from] PayloadError),
+}
+
+/// An event as stored: envelope, the stored payload bytes, and its hashes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredEvent {
+    /// Global position (1-based, gap-free).
+    pub position: u64,
+    /// Stream (entity).
+    pub stream_id: StreamId,
+    /// Version within the stream (1-based).
+    pub stream_version: u64,
+    /// The event's own id.
+    pub event_id: EventId,
+    /// Type name.
+    pub event_type: &'static str,
+    /// Schema version the payload was stored at.
+    pub schema_version: u16,
+    /// When the ledger recorded it (UTC, from the injected clock).
+    pub recorded_at: DateTime<Utc>,
+    /// The command that produced it.
+    pub command_id: CommandId,
+    /// Who issued that command.
+    pub actor: Actor,
+    /// Optional correlation id.
+    pub correlation_id: Option<Uuid>,
+    /// The payload exactly as stored.
+    pub payload: Vec<u8>,
+    /// hash(position), per the chain definition.
+    pub hash: Hash,
+}
+
+impl StoredEvent {
+    /// The canonical bytes of this event (see the module docs).
+    pub fn canonical_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(128 + self.payload.len());
+        encode_canonical(&self.fields(), &mut out);
+        out
+    }
+
+    /// The fields the canonical bytes cover.
+    pub fn fields(&self) -> CanonicalFields<'_> {
+        CanonicalFields {
+            position: self.position,
+            stream_id: self.stream_id,
+            stream_version: self.stream_version,
+            event_id: self.event_id,
+            event_type: self.event_type,
+            schema_version: self.schema_version,
+            recorded_at: self.recorded_at,
+            command_id: self.command_id,
+            actor: &self.actor,
+            correlation_id: self.correlation_id,
+            payload: &self.payload,
+        }
+    }
+
+    /// SHA-256 of the canonical bytes.
+    pub fn content_hash(&self) -> Hash {
+        Sha256::digest(self.canonical_bytes()).into()
+    }
+
+    /// Decodes the payload, upcasting old schema versions.
+    pub fn event(&self) -> Result<Event, PayloadError> {
+        Event::decode(self.event_type, self.schema_version, &self.payload)
+    }
+}
+
+/// hash(n) from hash(n-1), the position and the content hash.
+pub fn chain_hash(prev: &Hash, position: u64, content_hash: &Hash) -> Hash {
+    let mut h = Sha256::new();
+    h.update(prev);
+    h.update(position.to_be_bytes());
+    h.update(content_hash);
+    h.finalize().into()
+}
+
+/// The fields the canonical bytes cover, borrowed.
+pub struct CanonicalFields<'a> {
+    /// Position.
+    pub position: u64,
+    /// Stream.
+    pub stream_id: StreamId,
+    /// Stream version.
+    pub stream_version: u64,
+    /// Event id.
+    pub event_id: EventId,
+    /// Type name.
+    pub event_type: &'a str,
+    /// Schema version.
+    pub schema_version: u16,
+    /// Recorded at.
+    pub recorded_at: DateTime<Utc>,
+    /// Command id.
+    pub command_id: CommandId,
+    /// Actor.
+    pub actor: &'a Actor,
+    /// Correlation id.
+    pub correlation_id: Option<Uuid>,
+    /// Stored payload.
+    pub payload: &'a [u8],
+}
+
+/// Appends the canonical bytes of an event to `out`.
+pub fn encode_canonical(e: &CanonicalFields<'_>, out: &mut Vec<u8>) {
+    out.push(CANONICAL_FORMAT);
+    out.extend_from_slice(&e.position.to_be_bytes());
+    out.extend_from_slice(e.stream_id.0.as_bytes());
+    out.extend_from_slice(&e.stream_version.to_be_bytes());
+    out.extend_from_slice(e.event_id.0.as_bytes());
+    put_short(out, e.event_type.as_bytes());
+    out.extend_from_slice(&e.schema_version.to_be_bytes());
+    out.extend_from_slice(&e.recorded_at.timestamp_micros().to_be_bytes());
+    out.extend_from_slice(e.command_id.0.as_bytes());
+    put_short(out, e.actor.user_id.as_bytes());
+    put_short(out, e.actor.role.name().as_bytes());
+    match e.correlation_id {
+        Some(id) => {
+            out.push(1);
+            out.extend_from_slice(id.as_bytes());
+        }
+        None => out.push(0),
+    }
+    let len = u32::try_from(e.payload.len()).unwrap_or(u32::MAX);
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(e.payload);
+}
+
+fn put_short(out: &mut Vec<u8>, bytes: &[u8]) {
+    let len = bytes.len().min(255);
+    out.push(u8::try_from(len).unwrap_or(u8::MAX));
+    out.extend_from_slice(&bytes[..len]);
+}
+
+/// A reader over a byte slice that fails with `Malformed` instead of panicking.
+struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        if self.bytes.len() < n {
+            return Err(DecodeError::Malformed("record ends early"));
+        }
+        let (head, rest) = self.bytes.split_at(n);
+        self.bytes = rest;
+        Ok(head)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
+        let mut a = [0u8; N];
+        a.copy_from_slice(self.take(N)?);
+        Ok(a)
+    }
+
+    fn u8(&mut self) -> Result<u8, DecodeError> {
+        Ok(self.array::<1>()?[0])
+    }
+
+    fn u16(&mut self) -> Result<u16, DecodeError> {
+        Ok(u16::from_be_bytes(self.array()?))
+    }
+
+    fn u32(&mut self) -> Result<u32, DecodeError> {
+        Ok(u32::from_be_bytes(self.array()?))
+    }
+
+    fn u64(&mut self) -> Result<u64, DecodeError> {
+        Ok(u64::from_be_bytes(self.array()?))
+    }
+
+    fn uuid(&mut self) -> Result<Uuid, DecodeError> {
+        Ok(Uuid::from_bytes(self.array()?))
+    }
+
+    fn short(&mut self) -> Result<&'a [u8], DecodeError> {
+        let n = usize::from(self.u8()?);
+        self.take(n)
+    }
+
+    fn len(&mut self) -> Result<usize, DecodeError> {
+        usize::try_from(self.u32()?).map_err(|_| DecodeError::Malformed("length"))
+    }
+}
+
+/// Decodes canonical bytes (without the hash) into an event.
+pub fn decode_canonical(bytes: &[u8], hash: Hash) -> Result<StoredEvent, DecodeError> {
+    let mut r = Reader { bytes };
+    if r.u8()? != CANONICAL_FORMAT {
+        return Err(DecodeError::Malformed("unknown canonical format"));
+    }
+    let position = r.u64()?;
+    let stream_id = StreamId(r.uuid()?);
+    let stream_version = r.u64()?;
+    let event_id = EventId(r.uuid()?);
+    let type_name = r.short()?;
+    let event_type = EVENT_TYPES
+        .iter()
+        .find(|t| t.as_bytes() == type_name)
+        .copied()
+        .ok_or_else(|| {
+            DecodeError::Payload(PayloadError::UnknownType(
+                String::from_utf8_lossy(type_name).into_owned(),
+            ))
+        })?;
+    let schema_version = r.u16()?;
+    let micros = i64::from_be_bytes(r.array()?);
+    let recorded_at = DateTime::from_timestamp_micros(micros)
+        .ok_or(DecodeError::Malformed("recorded_at out of range"))?;
+    let command_id = CommandId(r.uuid()?);
+    let user_id = std::str::from_utf8(r.short()?)
+        .map_err(|_| DecodeError::Malformed("user id is not UTF-8"))?
+        .to_string();
+    let role_name = std::str::from_utf8(r.short()?).map_err(|_| DecodeError::Malformed("role"))?;
+    let role = Role::parse(role_name).map_err(|_| DecodeError::Malformed("unknown role"))?;
+    let correlation_id = match r.u8()? {
+        0 => None,
+        1 => Some(r.uuid()?),
+        _ => return Err(DecodeError::Malformed("correlation flag")),
+    };
+    let n = r.len()?;
+    let payload = r.take(n)?.to_vec();
+    if !r.bytes.is_empty() {
+        return Err(DecodeError::Malformed("trailing bytes after payload"));
+    }
+    Ok(StoredEvent {
+        position,
+        stream_id,
+        stream_version,
+        event_id,
+        event_type,
+        schema_version,
+        recorded_at,
+        command_id,
+        actor: Actor { user_id, role },
+        correlation_id,
+        payload,
+        hash,
+    })
+}
+
+/// One command's entry in a frame: what idempotency needs after reopen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommandEntry {
+    /// The command id.
+    pub command_id: CommandId,
+    /// SHA-256 of the command body.
+    pub body_hash: Hash,
+    /// How many events it produced (consecutive in the frame).
+    pub event_count: u32,
+}
+
+/// Builds a frame incrementally: commands and pre-encoded events.
+pub struct FrameBuilder {
+    commands: Vec<CommandEntry>,
+    events: Vec<u8>,
+    event_count: u32,
+    first_position: u64,
+    prev_hash: Hash,
+}
+
+impl FrameBuilder {
+    /// A frame whose first event will be at `first_position`, after `prev_hash`.
+    pub fn new(first_position: u64, prev_hash: Hash) -> FrameBuilder {
+        FrameBuilder {
+            commands: Vec::new(),
+            events: Vec::with_capacity(64 * 1024),
+            event_count: 0,
+            first_position,
+            prev_hash,
+        }
+    }
+
+    /// Events added so far.
+    pub fn event_count(&self) -> u32 {
+        self.event_count
+    }
+
+    /// Records a command entry (its events must be pushed with `push_event`).
+    pub fn push_command(&mut self, entry: CommandEntry) {
+        self.commands.push(entry);
+    }
+
+    /// Appends one event's canonical bytes and hash.
+    pub fn push_event(&mut self, canonical: &[u8], hash: &Hash) {
+        let len = u32::try_from(canonical.len()).unwrap_or(u32::MAX);
+        self.events.extend_from_slice(&len.to_be_bytes());
+        self.events.extend_from_slice(canonical);
+        self.events.extend_from_slice(hash);
+        self.event_count += 1;
+    }
+
+    /// The finished frame, CRC appended.
+    pub fn finish(self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(64 + self.commands.len() * 52 + self.events.len());
+        out.extend_from_slice(FRAME_MAGIC);
+        out.extend_from_slice(&self.first_position.to_be_bytes());
+        out.extend_from_slice(&self.event_count.to_be_bytes());
+        out.extend_from_slice(&self.prev_hash);
+        let commands = u32::try_from(self.commands.len()).unwrap_or(u32::MAX);
+        out.extend_from_slice(&commands.to_be_bytes());
+        for c in &self.commands {
+            out.extend_from_slice(c.command_id.0.as_bytes());
+            out.extend_from_slice(&c.body_hash);
+            out.extend_from_slice(&c.event_count.to_be_bytes());
+        }
+        out.extend_from_slice(&self.events);
+        let crc = crc32fast::hash(&out);
+        out.extend_from_slice(&crc.to_be_bytes());
+        out
+    }
+}
+
+/// A decoded frame.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Frame {
+    /// Position of its first event.
+    pub first_position: u64,
+    /// hash(first_position - 1).
+    pub prev_hash: Hash,
+    /// Commands, in order.
+    pub commands: Vec<CommandEntry>,
+    /// Events, in order.
+    pub events: Vec<StoredEvent>,
+}
+
+/// The first position and event count of a frame, read from its header only.
+pub fn frame_span(bytes: &[u8]) -> Result<(u64, u32), DecodeError> {
+    let mut r = Reader { bytes };
+    if r.take(4)? != FRAME_MAGIC {
+        return Err(DecodeError::Malformed("not a commit frame"));
+    }
+    Ok((r.u64()?, r.u32()?))
+}
+
+/// Sees each event's canonical bytes and stored hash while a frame decodes.
+pub type CanonicalVisitor<'a> = &'a mut dyn FnMut(&[u8], &Hash);
+
+/// Decodes a frame, verifying its CRC. With `canonical` set, the canonical
+/// bytes of each event are handed to it (for hash verification).
+pub fn decode_frame(
+    bytes: &[u8],
+    mut canonical: Option<CanonicalVisitor<'_>>,
+) -> Result<Frame, DecodeError> {
+    if bytes.len() < 4 {
+        return Err(DecodeError::Malformed("frame shorter than its checksum"));
+    }
+    let (body, crc) = bytes.split_at(bytes.len() - 4);
+    let stored = u32::from_be_bytes([crc[0], crc[1], crc[2], crc[3]]);
+    let computed = crc32fast::hash(body);
+    if stored != computed {
+        return Err(DecodeError::Checksum { stored, computed });
+    }
+    let mut r = Reader { bytes: body };
+    if r.take(4)? != FRAME_MAGIC {
+        return Err(DecodeError::Malformed("not a commit frame"));
+    }
+    let first_position = r.u64()?;
+    let event_count = r.len()?;
+    let prev_hash = r.array()?;
+    let command_count = r.len()?;
+    let mut commands = Vec::with_capacity(command_count.min(1 << 16));
+    for _ in 0..command_count {
+        commands.push(CommandEntry {
+            command_id: CommandId(r.uuid()?),
+            body_hash: r.array()?,
+            event_count: r.u32()?,
+        });
+    }
+    let mut events = Vec::with_capacity(event_count.min(1 << 16));
+    for _ in 0..event_count {
+        let n = r.len()?;
+        let bytes = r.take(n)?;
+        let hash: Hash = r.array()?;
+        if let Some(f) = canonical.as_mut() {
+            f(bytes, &hash);
+        }
+        events.push(decode_canonical(bytes, hash)?);
+    }
+    if !r.bytes.is_empty() {
+        return Err(DecodeError::Malformed("trailing bytes in frame"));
+    }
+    Ok(Frame {
+        first_position,
+        prev_hash,
+        commands,
+        events,
+    })
+}

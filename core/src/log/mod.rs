@@ -1,0 +1,950 @@
+//! The event log: one hash-chained, append-only sequence of events, stored in
+//! sled as one record per commit, written by a single writer with group
+//! commit.
+//!
+//! # Durability contract
+//!
+//! - An append is **acknowledged** (its `submit` returns `Ok`, or its callback
+//!   runs with `Ok`) only after the commit frame holding its events was
+//!   written to sled *and* `sled::Db::flush` returned. Every event of an
+//!   acknowledged command survives a crash of the process (`kill -9`) at any
+//!   later moment; reopening finds it, with gap-free positions and a valid
+//!   hash chain.
+//! - A commit that was not acknowledged may or may not be present after a
+//!   crash, but always whole: a commit is one sled record, so its commands
+//!   land together or not at all.
+//! - sled 0.34's `flush` writes its log with `pwrite` and then calls
+//!   `sync_file_range`, not `fsync`/`fdatasync`. That survives a process
+//!   crash (the data is in the kernel's page cache) but promises nothing
+//!   about a power loss or kernel crash: acknowledged events may be lost
+//!   then, and metadata of a newly grown file may not be on disk. Run on a
+//!   file system and device with power-loss protection, or replicate, if
+//!   that matters.
+//! - At open the whole log is checked: each frame's CRC, gap-free positions,
+//!   per-stream versions, and the SHA-256 chain. A torn or corrupt record is
+//!   reported as [`OpenError::Corrupt`] with its position; the ledger then
+//!   refuses to open rather than drop or serve it.
+//! - If a flush fails, the ledger stops accepting commands (every later
+//!   submit fails with [`LogError::Poisoned`]); reopen to continue.
+
+pub mod codec;
+mod store;
+
+use std::path::Path;
+use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rustc_hash::FxHashMap;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::clock::Clock;
+use crate::domain::state::CreditPolicy;
+use crate::domain::{Actor, Command, CommandError, WriteModel, decide};
+use crate::ids::{CommandId, EventId, StreamId};
+use codec::{
+    CanonicalFields, CommandEntry, DecodeError, FrameBuilder, GENESIS_HASH, Hash, StoredEvent,
+    chain_hash, decode_frame, encode_canonical,
+};
+use store::Store;
+pub use store::StoreError;
+
+/// Most commands gathered into one commit.
+pub const COMMIT_COMMANDS_MAX: usize = 10_000;
+/// Most commands in one `submit_batch` call.
+pub const BATCH_COMMANDS_MAX: usize = 10_000;
+/// Most events one command may produce.
+pub const EVENTS_PER_COMMAND_MAX: usize = 1_000;
+/// Requests waiting for the writer before submitters block.
+const WRITER_QUEUE_MAX: usize = 1_024;
+/// Decided commits waiting for their flush.
+const FLUSH_QUEUE_MAX: usize = 2;
+
+/// Options for [`Ledger::open`].
+pub struct LedgerOptions {
+    /// Source of `recorded_at`.
+    pub clock: Arc<dyn Clock>,
+    /// Credit-control settings of the write model.
+    pub credit_policy: CreditPolicy,
+}
+
+/// What version a command expects its stream to be at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExpectedVersion {
+    /// No check.
+    Any,
+    /// The stream must not exist yet.
+    NoStream,
+    /// The stream must be at exactly this version.
+    Exact(u64),
+}
+
+/// A command with everything the log needs to append it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Submission {
+    /// Idempotency key.
+    pub command_id: CommandId,
+    /// Who issues it.
+    pub actor: Actor,
+    /// Optional correlation id, recorded on its events.
+    pub correlation_id: Option<Uuid>,
+    /// Expected version of the command's stream.
+    pub expected_version: ExpectedVersion,
+    /// The command.
+    pub command: Command,
+}
+
+impl Submission {
+    /// A submission without correlation id or version check.
+    pub fn new(command_id: CommandId, actor: Actor, command: Command) -> Submission {
+        Submission {
+            command_id,
+            actor,
+            correlation_id: None,
+            expected_version: ExpectedVersion::Any,
+            command,
+        }
+    }
+}
+
+/// The result of an accepted (or repeated) command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// Position of its first event.
+    pub first_position: u64,
+    /// Position of its last event.
+    pub last_position: u64,
+    /// Its events' ids.
+    pub event_ids: Vec<EventId>,
+    /// True when this is a repeat of an already accepted command id.
+    pub duplicate: bool,
+}
+
+/// The log's failures (as opposed to refused commands).
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    /// sled failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A stored record does not decode.
+    #[error("record at position {position}: {source}")]
+    Decode {
+        /// Position (or frame start) of the record.
+        position: u64,
+        /// Why.
+        source: DecodeError,
+    },
+    /// A flush failed earlier; nothing more is accepted until reopen.
+    #[error("the ledger stopped accepting commands after a storage failure: {0}; reopen it")]
+    Poisoned(String),
+    /// The ledger is shut down.
+    #[error("the ledger is closed")]
+    Closed,
+    /// A batch is larger than `BATCH_COMMANDS_MAX`.
+    #[error("a batch holds at most {max} commands, got {got}")]
+    BatchTooLarge {
+        /// Allowed.
+        max: usize,
+        /// Given.
+        got: usize,
+    },
+}
+
+/// Why [`Ledger::open`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// sled failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The stored log is damaged at `position`; it is not served.
+    #[error("log corrupt at position {position}: {reason}")]
+    Corrupt {
+        /// First position affected.
+        position: u64,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Why a single `submit` did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// The command broke a rule; nothing was appended.
+    #[error(transparent)]
+    Refused(#[from] CommandError),
+    /// The log failed.
+    #[error(transparent)]
+    Log(#[from] LogError),
+}
+
+/// The head of the log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Head {
+    /// Last durable position (0 when empty).
+    pub position: u64,
+    /// hash(position).
+    pub hash: Hash,
+    /// recorded_at of the last event.
+    pub recorded_at: Option<DateTime<Utc>>,
+}
+
+/// Results of a batch, one per command, in order.
+pub type BatchResult = Result<Vec<Result<Outcome, CommandError>>, LogError>;
+/// Called once a batch is durable (or failed).
+pub type Completion = Box<dyn FnOnce(BatchResult) + Send>;
+
+struct Request {
+    batch: Vec<(Submission, Hash)>,
+    done: Completion,
+}
+
+/// What idempotency remembers of an accepted command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct CommandRecord {
+    body_hash: Hash,
+    first_position: u64,
+    event_count: u32,
+}
+
+/// Everything the writer decides against. Rebuilt from the log at open.
+struct WriterState {
+    model: WriteModel,
+    /// Positions of each stream's events; the stream's version is the length.
+    streams: FxHashMap<StreamId, Vec<u64>>,
+    commands: FxHashMap<CommandId, CommandRecord>,
+    next_position: u64,
+    last_hash: Hash,
+    last_recorded_at: Option<DateTime<Utc>>,
+}
+
+struct Shared {
+    store: Store,
+    state: Mutex<WriterState>,
+    head: Mutex<Head>,
+    head_changed: Condvar,
+    poisoned: Mutex<Option<String>>,
+}
+
+impl Shared {
+    fn state(&self) -> MutexGuard<'_, WriterState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn head(&self) -> Head {
+        *self.head.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn poisoned(&self) -> Option<String> {
+        self.poisoned
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn poison(&self, why: String) {
+        tracing::error!(reason = %why, "ledger stops accepting commands");
+        let mut p = self.poisoned.lock().unwrap_or_else(|e| e.into_inner());
+        p.get_or_insert(why);
+    }
+}
+
+struct Inner {
+    shared: Arc<Shared>,
+    tx: Option<SyncSender<Request>>,
+    writer: Option<JoinHandle<()>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Closing the queue ends the writer, which ends the flusher after
+        // the last pending commit is flushed and acknowledged.
+        self.tx.take();
+        if let Some(w) = self.writer.take() {
+            let _ = w.join();
+        }
+    }
+}
+
+/// The ledger: decide, append, read and subscribe. Cheap to clone; the last
+/// clone dropped flushes pending commits and stops the writer.
+#[derive(Clone)]
+pub struct Ledger {
+    inner: Arc<Inner>,
+}
+
+impl Ledger {
+    /// Opens the ledger at `path`, checking the whole log and rebuilding the
+    /// write model from it.
+    pub fn open(path: &Path, options: LedgerOptions) -> Result<Ledger, OpenError> {
+        let store = Store::open(path)?;
+        let state = rebuild(&store, options.credit_policy)?;
+        let head = Head {
+            position: state.next_position - 1,
+            hash: state.last_hash,
+            recorded_at: state.last_recorded_at,
+        };
+        tracing::info!(head = head.position, "ledger opened");
+        let shared = Arc::new(Shared {
+            store,
+            state: Mutex::new(state),
+            head: Mutex::new(head),
+            head_changed: Condvar::new(),
+            poisoned: Mutex::new(None),
+        });
+        let (tx, rx) = mpsc::sync_channel::<Request>(WRITER_QUEUE_MAX);
+        let writer_shared = Arc::clone(&shared);
+        let clock = options.clock;
+        let writer = std::thread::Builder::new()
+            .name("arledger-writer".into())
+            .spawn(move || writer_loop(&writer_shared, clock.as_ref(), &rx))
+            .map_err(|e| OpenError::Store(StoreError::from(sled::Error::Io(e))))?;
+        Ok(Ledger {
+            inner: Arc::new(Inner {
+                shared,
+                tx: Some(tx),
+                writer: Some(writer),
+            }),
+        })
+    }
+
+    /// Appends one command; returns once it is durable, or why it was refused.
+    pub fn submit(&self, submission: Submission) -> Result<Outcome, SubmitError> {
+        let mut results = self.submit_batch(vec![submission])?;
+        match results.pop() {
+            Some(result) => Ok(result?),
+            None => Err(SubmitError::Log(LogError::Closed)),
+        }
+    }
+
+    /// Appends many commands in one commit (the bulk path). Each command
+    /// keeps its own idempotency and its own refusal; returns once the
+    /// commit is durable.
+    pub fn submit_batch(&self, batch: Vec<Submission>) -> BatchResult {
+        let (tx, rx) = mpsc::sync_channel(1);
+        self.submit_with(
+            batch,
+            Box::new(move |result| {
+                let _ = tx.send(result);
+            }),
+        );
+        rx.recv().unwrap_or(Err(LogError::Closed))
+    }
+
+    /// Appends a batch and calls `done` once it is durable, from the flusher
+    /// thread (for async callers: send into a oneshot channel there).
+    pub fn submit_with(&self, batch: Vec<Submission>, done: Completion) {
+        if batch.len() > BATCH_COMMANDS_MAX {
+            done(Err(LogError::BatchTooLarge {
+                max: BATCH_COMMANDS_MAX,
+                got: batch.len(),
+            }));
+            return;
+        }
+        if let Some(why) = self.inner.shared.poisoned() {
+            done(Err(LogError::Poisoned(why)));
+            return;
+        }
+        // The body hash is computed here, on the caller's thread, to keep
+        // the single writer's work small.
+        let batch = batch
+            .into_iter()
+            .map(|s| {
+                let hash = body_hash(&s.command);
+                (s, hash)
+            })
+            .collect();
+        let Some(tx) = &self.inner.tx else {
+            done(Err(LogError::Closed));
+            return;
+        };
+        if let Err(mpsc::SendError(request)) = tx.send(Request { batch, done }) {
+            (request.done)(Err(LogError::Closed));
+        }
+    }
+
+    /// The durable head.
+    pub fn head(&self) -> Head {
+        self.inner.shared.head()
+    }
+
+    /// Up to `limit` durable events from `from` (1-based) on, in order.
+    pub fn read(&self, from: u64, limit: usize) -> Result<Vec<StoredEvent>, LogError> {
+        let head = self.head().position;
+        let from = from.max(1);
+        let mut out = Vec::new();
+        if from > head || limit == 0 {
+            return Ok(out);
+        }
+        for item in self.inner.shared.store.frames_from(from) {
+            let (first, bytes) = item?;
+            if first > head {
+                break;
+            }
+            let frame = decode_frame(&bytes, None).map_err(|source| LogError::Decode {
+                position: first,
+                source,
+            })?;
+            for event in frame.events {
+                if event.position > head || out.len() >= limit {
+                    return Ok(out);
+                }
+                if event.position >= from {
+                    out.push(event);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every durable event of one stream, in version order.
+    pub fn read_stream(&self, stream: StreamId) -> Result<Vec<StoredEvent>, LogError> {
+        let head = self.head().position;
+        let positions: Vec<u64> = self
+            .inner
+            .shared
+            .state()
+            .streams
+            .get(&stream)
+            .map(|p| p.iter().copied().filter(|&p| p <= head).collect())
+            .unwrap_or_default();
+        let mut out = Vec::with_capacity(positions.len());
+        let mut cached: Vec<StoredEvent> = Vec::new();
+        for position in positions {
+            if !cached.iter().any(|e| e.position == position) {
+                cached = self.read(position, usize::MAX)?;
+                cached.retain(|e| e.stream_id == stream);
+            }
+            if let Some(e) = cached.iter().find(|e| e.position == position) {
+                out.push(e.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    /// A subscription delivering every durable event from `from` on, in
+    /// position order with no gaps, including events appended meanwhile.
+    pub fn subscribe(&self, from: u64) -> Subscription {
+        Subscription {
+            ledger: self.clone(),
+            next: from.max(1),
+            buffer: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// Runs `f` on the write model. It may include decided events whose
+    /// commit is not yet durable: this is not a read API, read models are.
+    pub fn with_model<R>(&self, f: impl FnOnce(&WriteModel) -> R) -> R {
+        f(&self.inner.shared.state().model)
+    }
+
+    /// Re-checks the whole durable log: CRCs, positions and the hash chain.
+    pub fn verify(&self) -> Result<u64, OpenError> {
+        let head = self.head().position;
+        let mut checker = ChainChecker::new();
+        for item in self.inner.shared.store.frames_from(1) {
+            let (first, bytes) = item?;
+            if first > head {
+                break;
+            }
+            checker.frame(first, &bytes)?;
+        }
+        Ok(checker.next_position - 1)
+    }
+}
+
+/// An ordered, gap-free stream of durable events.
+pub struct Subscription {
+    ledger: Ledger,
+    next: u64,
+    buffer: std::collections::VecDeque<StoredEvent>,
+}
+
+/// Events fetched per read while catching up.
+const SUBSCRIPTION_CHUNK: usize = 4_096;
+
+impl Subscription {
+    /// The position the next delivered event will have.
+    pub fn next_position(&self) -> u64 {
+        self.next
+    }
+
+    /// The next event, waiting at most `timeout` for one to be appended.
+    pub fn next_timeout(&mut self, timeout: Duration) -> Result<Option<StoredEvent>, LogError> {
+        if self.buffer.is_empty() {
+            let shared = &self.ledger.inner.shared;
+            let next = self.next;
+            let head = shared.head.lock().unwrap_or_else(|e| e.into_inner());
+            if head.position < next {
+                let _unused = shared
+                    .head_changed
+                    .wait_timeout_while(head, timeout, |h| h.position < next)
+                    .unwrap_or_else(|e| e.into_inner());
+            } else {
+                drop(head);
+            }
+            self.buffer
+                .extend(self.ledger.read(self.next, SUBSCRIPTION_CHUNK)?);
+        }
+        match self.buffer.pop_front() {
+            Some(event) => {
+                assert_eq!(
+                    event.position, self.next,
+                    "subscription must not skip positions"
+                );
+                self.next += 1;
+                Ok(Some(event))
+            }
+            None => Ok(None),
+        }
+    }
+}
+
+/// SHA-256 of a command's body (bincode), for idempotency.
+pub fn body_hash(command: &Command) -> Hash {
+    let mut h = Sha256::new();
+    // Serializing into a hasher cannot fail for these plain types; if it
+    // ever did, the empty hash still makes a repeat compare unequal.
+    let _ = bincode::serialize_into(HashWriter(&mut h), command);
+    h.finalize().into()
+}
+
+struct HashWriter<'a>(&'a mut Sha256);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Checks frames in order: CRC, positions, and the hash chain.
+struct ChainChecker {
+    next_position: u64,
+    last_hash: Hash,
+}
+
+impl ChainChecker {
+    fn new() -> ChainChecker {
+        ChainChecker {
+            next_position: 1,
+            last_hash: GENESIS_HASH,
+        }
+    }
+
+    fn frame(&mut self, key: u64, bytes: &[u8]) -> Result<codec::Frame, OpenError> {
+        let corrupt = |position: u64, reason: String| OpenError::Corrupt { position, reason };
+        if key != self.next_position {
+            return Err(corrupt(
+                self.next_position,
+                format!(
+                    "expected a commit starting at {}, found one at {key}",
+                    self.next_position
+                ),
+            ));
+        }
+        let mut position = key;
+        let mut prev = self.last_hash;
+        let mut bad: Option<(u64, String)> = None;
+        let mut check = |canonical: &[u8], stored: &Hash| {
+            let content: Hash = Sha256::digest(canonical).into();
+            let expected = chain_hash(&prev, position, &content);
+            if bad.is_none() && &expected != stored {
+                bad = Some((
+                    position,
+                    "hash chain broken: stored hash differs from SHA-256 of the event".into(),
+                ));
+            }
+            prev = *stored;
+            position += 1;
+        };
+        let frame = decode_frame(bytes, Some(&mut check))
+            .map_err(|e| corrupt(key, format!("commit record does not decode: {e}")))?;
+        if let Some((p, why)) = bad {
+            return Err(corrupt(p, why));
+        }
+        if frame.first_position != key {
+            return Err(corrupt(
+                key,
+                format!(
+                    "record key {key} holds a commit for {}",
+                    frame.first_position
+                ),
+            ));
+        }
+        if frame.prev_hash != self.last_hash {
+            return Err(corrupt(
+                key,
+                "hash chain broken: the commit does not follow the previous one".into(),
+            ));
+        }
+        for (i, e) in frame.events.iter().enumerate() {
+            let expected = key + u64::try_from(i).unwrap_or(u64::MAX);
+            if e.position != expected {
+                return Err(corrupt(
+                    expected,
+                    format!("event holds position {}", e.position),
+                ));
+            }
+        }
+        let counted: u64 = frame
+            .commands
+            .iter()
+            .map(|c| u64::from(c.event_count))
+            .sum();
+        let events = u64::try_from(frame.events.len()).unwrap_or(u64::MAX);
+        if counted != events {
+            return Err(corrupt(
+                key,
+                "command entries do not cover the commit's events".into(),
+            ));
+        }
+        self.next_position = key + events;
+        self.last_hash = prev;
+        Ok(frame)
+    }
+}
+
+/// Reads the whole log, checks it, and folds the write model.
+fn rebuild(store: &Store, policy: CreditPolicy) -> Result<WriterState, OpenError> {
+    let mut state = WriterState {
+        model: WriteModel::new(policy),
+        streams: FxHashMap::default(),
+        commands: FxHashMap::default(),
+        next_position: 1,
+        last_hash: GENESIS_HASH,
+        last_recorded_at: None,
+    };
+    let mut checker = ChainChecker::new();
+    for item in store.frames_from(1) {
+        let (key, bytes) = item?;
+        let frame = checker.frame(key, &bytes)?;
+        let mut events = frame.events.iter();
+        for entry in &frame.commands {
+            let mut first = None;
+            for _ in 0..entry.event_count {
+                let Some(e) = events.next() else { break };
+                first.get_or_insert(e.position);
+                fold(&mut state, e)?;
+            }
+            state.commands.insert(
+                entry.command_id,
+                CommandRecord {
+                    body_hash: entry.body_hash,
+                    first_position: first.unwrap_or(key),
+                    event_count: entry.event_count,
+                },
+            );
+        }
+    }
+    state.next_position = checker.next_position;
+    state.last_hash = checker.last_hash;
+    Ok(state)
+}
+
+fn fold(state: &mut WriterState, e: &StoredEvent) -> Result<(), OpenError> {
+    let corrupt = |reason: String| OpenError::Corrupt {
+        position: e.position,
+        reason,
+    };
+    let positions = state.streams.entry(e.stream_id).or_default();
+    let expected = u64::try_from(positions.len()).unwrap_or(u64::MAX) + 1;
+    if e.stream_version != expected {
+        return Err(corrupt(format!(
+            "stream {} jumps to version {}, expected {expected}",
+            e.stream_id, e.stream_version
+        )));
+    }
+    positions.push(e.position);
+    let event = e.event().map_err(|err| corrupt(err.to_string()))?;
+    state
+        .model
+        .apply(&event)
+        .map_err(|err| corrupt(err.to_string()))?;
+    if state.last_recorded_at.is_some_and(|t| e.recorded_at < t) {
+        return Err(corrupt("recorded_at goes backwards".into()));
+    }
+    state.last_recorded_at = Some(e.recorded_at);
+    Ok(())
+}
+
+/// A decided commit on its way to the flusher.
+struct Pending {
+    frame: Option<(u64, Vec<u8>)>,
+    head: Head,
+    replies: Vec<(Completion, Vec<Decision>)>,
+}
+
+enum Decision {
+    Accepted(Outcome),
+    Duplicate(CommandRecord),
+    Refused(CommandError),
+}
+
+fn writer_loop(shared: &Arc<Shared>, clock: &dyn Clock, rx: &Receiver<Request>) {
+    let (flush_tx, flush_rx) = mpsc::sync_channel::<Pending>(FLUSH_QUEUE_MAX);
+    let flusher_shared = Arc::clone(shared);
+    let flusher = std::thread::Builder::new()
+        .name("arledger-flusher".into())
+        .spawn(move || flusher_loop(&flusher_shared, &flush_rx));
+    let flusher = match flusher {
+        Ok(f) => f,
+        Err(e) => {
+            shared.poison(format!("cannot start the flusher thread: {e}"));
+            while let Ok(request) = rx.recv() {
+                (request.done)(Err(LogError::Poisoned(e.to_string())));
+            }
+            return;
+        }
+    };
+    while let Ok(first) = rx.recv() {
+        let mut requests = vec![first];
+        let mut commands = requests[0].batch.len();
+        while commands < COMMIT_COMMANDS_MAX {
+            match rx.try_recv() {
+                Ok(r) => {
+                    commands += r.batch.len();
+                    requests.push(r);
+                }
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+            }
+        }
+        if let Some(why) = shared.poisoned() {
+            for r in requests {
+                (r.done)(Err(LogError::Poisoned(why.clone())));
+            }
+            continue;
+        }
+        let pending = decide_commit(shared, clock, requests);
+        if let Err(mpsc::SendError(p)) = flush_tx.send(pending) {
+            for (done, _) in p.replies {
+                done(Err(LogError::Closed));
+            }
+        }
+    }
+    drop(flush_tx);
+    let _ = flusher.join();
+}
+
+/// Decides every command of the gathered requests against the write model,
+/// folds the accepted ones in, and encodes them into one frame.
+fn decide_commit(shared: &Shared, clock: &dyn Clock, requests: Vec<Request>) -> Pending {
+    let mut guard = shared.state();
+    let state = &mut *guard;
+    // recorded_at never goes backwards, whatever the clock does.
+    let now = clock.now();
+    let recorded_at = match state.last_recorded_at {
+        Some(last) if last > now => last,
+        _ => now,
+    };
+    let first_position = state.next_position;
+    let mut frame = FrameBuilder::new(first_position, state.last_hash);
+    let mut canonical = Vec::with_capacity(512);
+    let mut payload = Vec::with_capacity(256);
+    let mut replies = Vec::with_capacity(requests.len());
+    for request in requests {
+        let mut decisions = Vec::with_capacity(request.batch.len());
+        for (s, body_hash) in &request.batch {
+            if let Some(record) = state.commands.get(&s.command_id) {
+                decisions.push(if record.body_hash == *body_hash {
+                    Decision::Duplicate(*record)
+                } else {
+                    Decision::Refused(CommandError::IdempotencyMismatch {
+                        command_id: s.command_id.to_string(),
+                    })
+                });
+                continue;
+            }
+            let events = match decide(&state.model, &s.actor, &s.command) {
+                Ok(events) => events,
+                Err(e) => {
+                    decisions.push(Decision::Refused(e));
+                    continue;
+                }
+            };
+            if s.actor.user_id.len() > codec::USER_ID_LEN_MAX {
+                decisions.push(Decision::Refused(CommandError::InvalidInput {
+                    field: "actor.user_id".into(),
+                    reason: format!("at most {} bytes", codec::USER_ID_LEN_MAX),
+                }));
+                continue;
+            }
+            assert!(
+                !events.is_empty() && events.len() <= EVENTS_PER_COMMAND_MAX,
+                "decide produced {} events for {}",
+                events.len(),
+                s.command.name()
+            );
+            let stream_id = events[0].stream_id();
+            assert!(
+                events.iter().all(|e| e.stream_id() == stream_id),
+                "a command's events share one stream"
+            );
+            let version = state
+                .streams
+                .get(&stream_id)
+                .map_or(0, |p| u64::try_from(p.len()).unwrap_or(u64::MAX));
+            let conflict = match s.expected_version {
+                ExpectedVersion::Any => None,
+                ExpectedVersion::NoStream if version == 0 => None,
+                ExpectedVersion::NoStream => Some("no stream".to_string()),
+                ExpectedVersion::Exact(v) if v == version => None,
+                ExpectedVersion::Exact(v) => Some(v.to_string()),
+            };
+            if let Some(expected) = conflict {
+                decisions.push(Decision::Refused(CommandError::ConcurrencyConflict {
+                    stream: stream_id.to_string(),
+                    expected,
+                    actual: version,
+                }));
+                continue;
+            }
+            let command_first = state.next_position;
+            let mut event_ids = Vec::with_capacity(events.len());
+            for event in &events {
+                if let Err(e) = state.model.apply(event) {
+                    // decide accepted what apply cannot fold: the model is
+                    // now inconsistent, so the ledger must stop here.
+                    panic!(
+                        "write model invariant broken after decide accepted {}: {e}",
+                        s.command.name()
+                    );
+                }
+                payload.clear();
+                if let Err(e) = event.encode_payload(&mut payload) {
+                    panic!("event payload does not encode: {e}");
+                }
+                let positions = state.streams.entry(stream_id).or_default();
+                positions.push(state.next_position);
+                let event_id = EventId(Uuid::new_v4());
+                let fields = CanonicalFields {
+                    position: state.next_position,
+                    stream_id,
+                    stream_version: u64::try_from(positions.len()).unwrap_or(u64::MAX),
+                    event_id,
+                    event_type: event.type_name(),
+                    schema_version: event.schema_version(),
+                    recorded_at,
+                    command_id: s.command_id,
+                    actor: &s.actor,
+                    correlation_id: s.correlation_id,
+                    payload: &payload,
+                };
+                canonical.clear();
+                encode_canonical(&fields, &mut canonical);
+                let content: Hash = Sha256::digest(&canonical).into();
+                state.last_hash = chain_hash(&state.last_hash, state.next_position, &content);
+                frame.push_event(&canonical, &state.last_hash);
+                state.next_position += 1;
+                event_ids.push(event_id);
+            }
+            let event_count = u32::try_from(events.len()).unwrap_or(u32::MAX);
+            let record = CommandRecord {
+                body_hash: *body_hash,
+                first_position: command_first,
+                event_count,
+            };
+            state.commands.insert(s.command_id, record);
+            frame.push_command(CommandEntry {
+                command_id: s.command_id,
+                body_hash: *body_hash,
+                event_count,
+            });
+            decisions.push(Decision::Accepted(Outcome {
+                first_position: command_first,
+                last_position: state.next_position - 1,
+                event_ids,
+                duplicate: false,
+            }));
+        }
+        replies.push((request.done, decisions));
+    }
+    let written = frame.event_count() > 0;
+    if written {
+        state.last_recorded_at = Some(recorded_at);
+    }
+    let head = Head {
+        position: state.next_position - 1,
+        hash: state.last_hash,
+        recorded_at: state.last_recorded_at,
+    };
+    Pending {
+        frame: written.then(|| (first_position, frame.finish())),
+        head,
+        replies,
+    }
+}
+
+fn flusher_loop(shared: &Shared, rx: &Receiver<Pending>) {
+    while let Ok(pending) = rx.recv() {
+        if let Some(why) = shared.poisoned() {
+            for (done, _) in pending.replies {
+                done(Err(LogError::Poisoned(why.clone())));
+            }
+            continue;
+        }
+        if let Some((first, frame)) = &pending.frame {
+            let written = shared
+                .store
+                .put(*first, frame)
+                .and_then(|()| shared.store.flush());
+            if let Err(e) = written {
+                shared.poison(e.to_string());
+                for (done, _) in pending.replies {
+                    done(Err(LogError::Poisoned(e.to_string())));
+                }
+                continue;
+            }
+            let mut head = shared.head.lock().unwrap_or_else(|e| e.into_inner());
+            *head = pending.head;
+            drop(head);
+            shared.head_changed.notify_all();
+        }
+        for (done, decisions) in pending.replies {
+            let results = decisions
+                .into_iter()
+                .map(|d| match d {
+                    Decision::Accepted(outcome) => Ok(Ok(outcome)),
+                    Decision::Refused(e) => Ok(Err(e)),
+                    Decision::Duplicate(record) => duplicate_outcome(shared, record).map(Ok),
+                })
+                .collect::<Result<Vec<_>, LogError>>();
+            done(results);
+        }
+    }
+}
+
+/// The original outcome of a repeated command, read back from the log.
+fn duplicate_outcome(shared: &Shared, record: CommandRecord) -> Result<Outcome, LogError> {
+    let count = usize::try_from(record.event_count).unwrap_or(usize::MAX);
+    let mut event_ids = Vec::with_capacity(count);
+    'frames: for item in shared.store.frames_from(record.first_position) {
+        let (first, bytes) = item?;
+        let frame = decode_frame(&bytes, None).map_err(|source| LogError::Decode {
+            position: first,
+            source,
+        })?;
+        for e in frame.events {
+            if e.position >= record.first_position {
+                event_ids.push(e.event_id);
+                if event_ids.len() == count {
+                    break 'frames;
+                }
+            }
+        }
+    }
+    Ok(Outcome {
+        first_position: record.first_position,
+        last_position: record.first_position + u64::from(record.event_count) - 1,
+        event_ids,
+        duplicate: true,
+    })
+}
+
+#[cfg(test)]
+mod tests;

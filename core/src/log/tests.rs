@@ -1,0 +1,290 @@
+//! The log against real sled in temp dirs.
+
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use rust_decimal_macros::dec;
+
+use super::*;
+use crate::clock::ManualClock;
+use crate::ids::{CustomerId, InvoiceId, PaymentId};
+use crate::sample;
+
+fn options() -> LedgerOptions {
+    LedgerOptions {
+        clock: Arc::new(ManualClock::new(
+            Utc.with_ymd_and_hms(2026, 7, 1, 9, 0, 0).unwrap(),
+        )),
+        credit_policy: CreditPolicy::default(),
+    }
+}
+
+fn cid(n: u128) -> CustomerId {
+    CustomerId(Uuid::from_u128(n))
+}
+
+fn accepted(ledger: &Ledger, command: Command) -> Outcome {
+    ledger.submit(sample::submit(command)).expect("accepted")
+}
+
+#[test]
+fn appended_events_read_back_in_order_with_a_verifiable_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    let a = accepted(&ledger, sample::register_customer(cid(1)));
+    let b = accepted(&ledger, sample::set_credit_limit(cid(1), dec!(1000.00)));
+    assert_eq!((a.first_position, b.first_position), (1, 2));
+    let events = ledger.read(1, 10).unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[1].stream_version, 2);
+    assert_eq!(events[0].actor, sample::admin());
+    let mut prev = GENESIS_HASH;
+    for e in &events {
+        assert_eq!(e.hash, chain_hash(&prev, e.position, &e.content_hash()));
+        prev = e.hash;
+    }
+    assert_eq!(ledger.head().hash, prev);
+    assert_eq!(ledger.verify().unwrap(), 2);
+    assert_eq!(ledger.read_stream(StreamId(cid(1).0)).unwrap(), events);
+}
+
+#[test]
+fn a_repeated_command_returns_its_original_outcome_and_appends_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    let s = sample::submit(sample::register_customer(cid(1)));
+    let first = ledger.submit(s.clone()).unwrap();
+    let again = ledger.submit(s.clone()).unwrap();
+    assert!(again.duplicate);
+    assert_eq!(again.event_ids, first.event_ids);
+    assert_eq!(again.first_position, first.first_position);
+    assert_eq!(ledger.head().position, 1);
+    drop(ledger);
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    let after_reopen = ledger.submit(s).unwrap();
+    assert!(after_reopen.duplicate);
+    assert_eq!(after_reopen.event_ids, first.event_ids);
+}
+
+#[test]
+fn the_same_command_id_with_another_body_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    let s = sample::submit(sample::register_customer(cid(1)));
+    ledger.submit(s.clone()).unwrap();
+    let other = Submission {
+        command: sample::register_customer(cid(2)),
+        ..s
+    };
+    let err = ledger.submit(other).unwrap_err();
+    assert!(matches!(
+        err,
+        SubmitError::Refused(CommandError::IdempotencyMismatch { .. })
+    ));
+    assert_eq!(ledger.head().position, 1);
+}
+
+#[test]
+fn a_stale_expected_version_is_a_conflict_and_appends_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    accepted(&ledger, sample::register_customer(cid(1)));
+    let mut s = sample::submit(sample::set_credit_limit(cid(1), dec!(5.00)));
+    s.expected_version = ExpectedVersion::Exact(0);
+    let err = ledger.submit(s.clone()).unwrap_err();
+    assert!(matches!(
+        err,
+        SubmitError::Refused(CommandError::ConcurrencyConflict { actual: 1, .. })
+    ));
+    assert_eq!(ledger.head().position, 1);
+    s.expected_version = ExpectedVersion::Exact(1);
+    assert_eq!(ledger.submit(s).unwrap().first_position, 2);
+    let mut fresh = sample::submit(sample::set_credit_limit(cid(1), dec!(6.00)));
+    fresh.expected_version = ExpectedVersion::NoStream;
+    assert!(matches!(
+        ledger.submit(fresh).unwrap_err(),
+        SubmitError::Refused(CommandError::ConcurrencyConflict { .. })
+    ));
+}
+
+#[test]
+fn a_batch_keeps_each_commands_own_refusal_and_lands_in_one_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    let results = ledger
+        .submit_batch(vec![
+            sample::submit(sample::register_customer(cid(1))),
+            sample::submit(sample::register_customer(cid(1))),
+            sample::submit(sample::service_invoice(
+                InvoiceId(Uuid::from_u128(9)),
+                cid(1),
+                dec!(10.00),
+            )),
+        ])
+        .unwrap();
+    assert!(results[0].is_ok());
+    assert!(matches!(
+        results[1],
+        Err(CommandError::AlreadyExists { .. })
+    ));
+    assert_eq!(results[2].as_ref().unwrap().first_position, 2);
+    let frames: Vec<_> = ledger.inner.shared.store.frames_from(1).collect();
+    assert_eq!(frames.len(), 1, "one commit record for the whole batch");
+}
+
+#[test]
+fn reopening_rebuilds_the_same_write_model_and_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    let invoice = InvoiceId(Uuid::from_u128(7));
+    let payment = PaymentId(Uuid::from_u128(8));
+    accepted(&ledger, sample::register_customer(cid(1)));
+    accepted(
+        &ledger,
+        sample::service_invoice(invoice, cid(1), dec!(100.00)),
+    );
+    accepted(
+        &ledger,
+        sample::receive_payment(payment, cid(1), dec!(60.00)),
+    );
+    accepted(&ledger, sample::allocate(payment, invoice, dec!(40.00)));
+    let before = ledger.with_model(Clone::clone);
+    let head = ledger.head();
+    drop(ledger);
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    assert_eq!(ledger.head(), head);
+    assert_eq!(ledger.with_model(Clone::clone), before);
+    assert_eq!(before.invoices[&invoice].open(), dec!(60.00));
+}
+
+#[test]
+fn a_corrupt_record_is_reported_with_its_position_and_not_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    accepted(&ledger, sample::register_customer(cid(1)));
+    accepted(&ledger, sample::register_customer(cid(2)));
+    accepted(&ledger, sample::register_customer(cid(3)));
+    let store = ledger.inner.shared.store.clone();
+    let (_, mut frame) = store.frames_from(2).next().unwrap().unwrap();
+    drop(ledger);
+    let mut bytes = frame.to_vec();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x40;
+    store.tamper(2, &bytes).unwrap();
+    drop(store);
+    match Ledger::open(dir.path(), options()) {
+        Err(OpenError::Corrupt { position, reason }) => {
+            assert_eq!(position, 2);
+            assert!(reason.contains("checksum"), "{reason}");
+        }
+        other => panic!("expected corruption at 2, got {:?}", other.map(|_| ())),
+    }
+    frame = sled::IVec::from(&b"ARL1"[..]);
+    assert!(decode_frame(&frame, None).is_err());
+}
+
+#[test]
+fn a_rewritten_event_with_a_valid_crc_breaks_the_chain_at_its_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    accepted(&ledger, sample::register_customer(cid(1)));
+    accepted(&ledger, sample::register_customer(cid(2)));
+    let store = ledger.inner.shared.store.clone();
+    let (_, bytes) = store.frames_from(2).next().unwrap().unwrap();
+    drop(ledger);
+    // Rewrite the customer's name inside the canonical bytes, then fix the CRC
+    // as a forger would: only the hash chain can tell.
+    let mut body = bytes[..bytes.len() - 4].to_vec();
+    let at = body.windows(8).position(|w| w == b"Hospital").unwrap();
+    body[at] = b'h';
+    let crc = crc32fast::hash(&body);
+    body.extend_from_slice(&crc.to_be_bytes());
+    store.tamper(2, &body).unwrap();
+    drop(store);
+    match Ledger::open(dir.path(), options()) {
+        Err(OpenError::Corrupt { position, reason }) => {
+            assert_eq!(position, 2);
+            assert!(reason.contains("hash chain"), "{reason}");
+        }
+        other => panic!("expected a broken chain at 2, got {:?}", other.map(|_| ())),
+    }
+}
+
+#[test]
+fn a_subscription_delivers_every_event_including_those_appended_while_catching_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    for n in 0..50 {
+        accepted(&ledger, sample::register_customer(cid(n)));
+    }
+    let mut sub = ledger.subscribe(1);
+    let writer = ledger.clone();
+    let appender = std::thread::spawn(move || {
+        for n in 50..150 {
+            writer
+                .submit(sample::submit(sample::register_customer(cid(n))))
+                .unwrap();
+        }
+    });
+    let mut seen = Vec::new();
+    while seen.len() < 150 {
+        if let Some(e) = sub.next_timeout(Duration::from_secs(10)).unwrap() {
+            seen.push(e.position);
+        } else {
+            panic!("subscription stalled at {}", sub.next_position());
+        }
+    }
+    appender.join().unwrap();
+    assert_eq!(seen, (1..=150).collect::<Vec<u64>>());
+}
+
+#[test]
+fn concurrent_submitters_are_group_committed_gap_free() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    let threads: Vec<_> = (0..8u128)
+        .map(|t| {
+            let ledger = ledger.clone();
+            std::thread::spawn(move || {
+                (0..50u128)
+                    .map(|n| {
+                        ledger
+                            .submit(sample::submit(sample::register_customer(cid(t * 1000 + n))))
+                            .unwrap()
+                            .first_position
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut positions: Vec<u64> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    positions.sort_unstable();
+    assert_eq!(positions, (1..=400).collect::<Vec<u64>>());
+    let commits = ledger.inner.shared.store.frames_from(1).count();
+    assert!(commits <= 400, "{commits} commits");
+    assert_eq!(ledger.verify().unwrap(), 400);
+}
+
+#[test]
+fn recorded_at_never_goes_backwards_even_when_the_clock_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 7, 1, 9, 0, 0).unwrap(),
+    ));
+    let ledger = Ledger::open(
+        dir.path(),
+        LedgerOptions {
+            clock: clock.clone(),
+            credit_policy: CreditPolicy::default(),
+        },
+    )
+    .unwrap();
+    accepted(&ledger, sample::register_customer(cid(1)));
+    clock.set(Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap());
+    accepted(&ledger, sample::register_customer(cid(2)));
+    let events = ledger.read(1, 10).unwrap();
+    assert!(events[1].recorded_at >= events[0].recorded_at);
+}

@@ -103,8 +103,10 @@ pub struct LotReleased {
     /// Lot number.
     pub lot: String,
     /// Manufacture date.
+    #[serde(with = "super::date_serde")]
     pub manufactured_on: NaiveDate,
     /// Expiry date (usable through this date).
+    #[serde(with = "super::date_serde")]
     pub expires_on: NaiveDate,
     /// Units released.
     pub quantity: u64,
@@ -135,6 +137,7 @@ pub struct OrderPlaced {
     /// Currency of all lines.
     pub currency: Currency,
     /// Business date.
+    #[serde(with = "super::date_serde")]
     pub placed_on: NaiveDate,
     /// Lines.
     pub lines: Vec<OrderLine>,
@@ -194,6 +197,7 @@ pub struct ShipmentLine {
     /// Lot.
     pub lot: String,
     /// The lot's expiry.
+    #[serde(with = "super::date_serde")]
     pub expires_on: NaiveDate,
     /// Serial numbers, for serialised devices.
     pub serials: Vec<String>,
@@ -211,6 +215,7 @@ pub struct OrderShipped {
     /// The order.
     pub order_id: OrderId,
     /// Business date.
+    #[serde(with = "super::date_serde")]
     pub shipped_on: NaiveDate,
     /// Ship-to address or site.
     pub ship_to: String,
@@ -226,6 +231,7 @@ pub struct DeliveryAccepted {
     /// Its order (the stream this event lives in).
     pub order_id: OrderId,
     /// Business date.
+    #[serde(with = "super::date_serde")]
     pub accepted_on: NaiveDate,
     /// Who accepted at the customer.
     pub accepted_by: String,
@@ -265,6 +271,7 @@ pub struct InvoiceIssued {
     /// The customer.
     pub customer_id: CustomerId,
     /// Business date.
+    #[serde(with = "super::date_serde")]
     pub invoice_date: NaiveDate,
     /// Currency.
     pub currency: Currency,
@@ -288,6 +295,7 @@ pub struct CreditNoteIssued {
     /// Why.
     pub reason: CreditReason,
     /// Business date.
+    #[serde(with = "super::date_serde")]
     pub issued_on: NaiveDate,
 }
 
@@ -301,6 +309,7 @@ pub struct PaymentReceived {
     /// Amount.
     pub amount: Money,
     /// Business date.
+    #[serde(with = "super::date_serde")]
     pub received_on: NaiveDate,
     /// How.
     pub method: PaymentMethod,
@@ -329,6 +338,7 @@ pub struct PaymentReversed {
     /// Why.
     pub reason: String,
     /// Business date.
+    #[serde(with = "super::date_serde")]
     pub reversed_on: NaiveDate,
 }
 
@@ -344,6 +354,7 @@ pub struct InvoiceWrittenOff {
     /// Approving finance manager.
     pub approved_by: String,
     /// Business date.
+    #[serde(with = "super::date_serde")]
     pub written_off_on: NaiveDate,
 }
 
@@ -355,6 +366,7 @@ pub struct WriteOffRecovered {
     /// Amount.
     pub amount: Money,
     /// Business date.
+    #[serde(with = "super::date_serde")]
     pub recovered_on: NaiveDate,
 }
 
@@ -368,6 +380,7 @@ pub struct DisputeOpened {
     /// Why.
     pub reason: String,
     /// Business date.
+    #[serde(with = "super::date_serde")]
     pub opened_on: NaiveDate,
 }
 
@@ -379,6 +392,7 @@ pub struct DisputeResolved {
     /// Outcome.
     pub outcome: String,
     /// Business date.
+    #[serde(with = "super::date_serde")]
     pub resolved_on: NaiveDate,
 }
 
@@ -394,8 +408,10 @@ pub struct CollectionActivityRecorded {
     /// Outcome.
     pub outcome: String,
     /// Date the customer promised to pay.
+    #[serde(with = "super::date_serde::option")]
     pub promised_pay_date: Option<NaiveDate>,
     /// Business date.
+    #[serde(with = "super::date_serde")]
     pub on: NaiveDate,
     /// Who.
     pub by: String,
@@ -417,6 +433,7 @@ pub struct RecallIssued {
     /// Why.
     pub reason: String,
     /// Business date.
+    #[serde(with = "super::date_serde")]
     pub issued_on: NaiveDate,
 }
 
@@ -428,6 +445,7 @@ pub struct RecallNoticeAcknowledged {
     /// The customer.
     pub customer_id: CustomerId,
     /// Business date.
+    #[serde(with = "super::date_serde")]
     pub acknowledged_on: NaiveDate,
 }
 
@@ -441,6 +459,7 @@ pub struct RecallUnitsReturned {
     /// Units returned.
     pub quantity: u64,
     /// Business date.
+    #[serde(with = "super::date_serde")]
     pub returned_on: NaiveDate,
 }
 

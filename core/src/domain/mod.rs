@@ -2,6 +2,7 @@
 //! Pure: no IO, no clock, no sled, no tokio.
 
 pub mod commands;
+pub mod date_serde;
 pub mod decide;
 pub mod error;
 pub mod events;

@@ -108,6 +108,7 @@ pub struct Installment {
     /// The terms that decide its due date.
     pub terms: InstallmentTerms,
     /// Due date, when known; `None` while awaiting delivery acceptance.
+    #[serde(with = "super::date_serde::option")]
     pub due_on: Option<NaiveDate>,
 }
 

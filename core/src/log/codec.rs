@@ -29,10 +29,10 @@
 //! # Commit frame
 //!
 //! `"ARL1"`, first position (u64), event count (u32), hash of the event
-//! before the first (32 bytes), command count (u32), then per command: command
-//! id (16), SHA-256 of the command body (32), its event count (u32); then per
-//! event: canonical length (u32), canonical bytes, hash (32); finally a CRC-32
-//! (IEEE) of everything before it.
+//! before the first (32 bytes); then per event: canonical length (u32),
+//! canonical bytes, hash (32); then the command count (u32) and per command:
+//! command id (16), SHA-256 of the command body (32), its event count (u32);
+//! finally a CRC-32 (IEEE) of everything before it.
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -321,24 +321,30 @@ pub struct CommandEntry {
     pub event_count: u32,
 }
 
-/// Builds a frame incrementally: commands and pre-encoded events.
+/// Builds a frame in place: header, events, command table, CRC. The counts
+/// in the header are patched at `finish`, so nothing is copied twice.
 pub struct FrameBuilder {
+    out: Vec<u8>,
     commands: Vec<CommandEntry>,
-    events: Vec<u8>,
     event_count: u32,
-    first_position: u64,
-    prev_hash: Hash,
 }
 
+/// Bytes before the first event: magic, first position, event count, previous hash.
+const FRAME_HEADER_LEN: usize = 4 + 8 + 4 + 32;
+
 impl FrameBuilder {
-    /// A frame whose first event will be at `first_position`, after `prev_hash`.
-    pub fn new(first_position: u64, prev_hash: Hash) -> FrameBuilder {
+    /// A frame whose first event will be at `first_position`, after
+    /// `prev_hash`, with room for about `bytes` of events.
+    pub fn new(first_position: u64, prev_hash: Hash, bytes: usize) -> FrameBuilder {
+        let mut out = Vec::with_capacity(FRAME_HEADER_LEN + bytes + 64 * 1024);
+        out.extend_from_slice(FRAME_MAGIC);
+        out.extend_from_slice(&first_position.to_be_bytes());
+        out.extend_from_slice(&0u32.to_be_bytes());
+        out.extend_from_slice(&prev_hash);
         FrameBuilder {
+            out,
             commands: Vec::new(),
-            events: Vec::with_capacity(64 * 1024),
             event_count: 0,
-            first_position,
-            prev_hash,
         }
     }
 
@@ -347,7 +353,7 @@ impl FrameBuilder {
         self.event_count
     }
 
-    /// Records a command entry (its events must be pushed with `push_event`).
+    /// Records a command entry (its events are pushed with `push_event`).
     pub fn push_command(&mut self, entry: CommandEntry) {
         self.commands.push(entry);
     }
@@ -355,30 +361,25 @@ impl FrameBuilder {
     /// Appends one event's canonical bytes and hash.
     pub fn push_event(&mut self, canonical: &[u8], hash: &Hash) {
         let len = u32::try_from(canonical.len()).unwrap_or(u32::MAX);
-        self.events.extend_from_slice(&len.to_be_bytes());
-        self.events.extend_from_slice(canonical);
-        self.events.extend_from_slice(hash);
+        self.out.extend_from_slice(&len.to_be_bytes());
+        self.out.extend_from_slice(canonical);
+        self.out.extend_from_slice(hash);
         self.event_count += 1;
     }
 
     /// The finished frame, CRC appended.
-    pub fn finish(self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(64 + self.commands.len() * 52 + self.events.len());
-        out.extend_from_slice(FRAME_MAGIC);
-        out.extend_from_slice(&self.first_position.to_be_bytes());
-        out.extend_from_slice(&self.event_count.to_be_bytes());
-        out.extend_from_slice(&self.prev_hash);
+    pub fn finish(mut self) -> Vec<u8> {
+        self.out[12..16].copy_from_slice(&self.event_count.to_be_bytes());
         let commands = u32::try_from(self.commands.len()).unwrap_or(u32::MAX);
-        out.extend_from_slice(&commands.to_be_bytes());
+        self.out.extend_from_slice(&commands.to_be_bytes());
         for c in &self.commands {
-            out.extend_from_slice(c.command_id.0.as_bytes());
-            out.extend_from_slice(&c.body_hash);
-            out.extend_from_slice(&c.event_count.to_be_bytes());
+            self.out.extend_from_slice(c.command_id.0.as_bytes());
+            self.out.extend_from_slice(&c.body_hash);
+            self.out.extend_from_slice(&c.event_count.to_be_bytes());
         }
-        out.extend_from_slice(&self.events);
-        let crc = crc32fast::hash(&out);
-        out.extend_from_slice(&crc.to_be_bytes());
-        out
+        let crc = crc32fast::hash(&self.out);
+        self.out.extend_from_slice(&crc.to_be_bytes());
+        self.out
     }
 }
 
@@ -429,15 +430,6 @@ pub fn decode_frame(
     let first_position = r.u64()?;
     let event_count = r.len()?;
     let prev_hash = r.array()?;
-    let command_count = r.len()?;
-    let mut commands = Vec::with_capacity(command_count.min(1 << 16));
-    for _ in 0..command_count {
-        commands.push(CommandEntry {
-            command_id: CommandId(r.uuid()?),
-            body_hash: r.array()?,
-            event_count: r.u32()?,
-        });
-    }
     let mut events = Vec::with_capacity(event_count.min(1 << 16));
     for _ in 0..event_count {
         let n = r.len()?;
@@ -447,6 +439,15 @@ pub fn decode_frame(
             f(bytes, &hash);
         }
         events.push(decode_canonical(bytes, hash)?);
+    }
+    let command_count = r.len()?;
+    let mut commands = Vec::with_capacity(command_count.min(1 << 16));
+    for _ in 0..command_count {
+        commands.push(CommandEntry {
+            command_id: CommandId(r.uuid()?),
+            body_hash: r.array()?,
+            event_count: r.u32()?,
+        });
     }
     if !r.bytes.is_empty() {
         return Err(DecodeError::Malformed("trailing bytes in frame"));

@@ -50,12 +50,12 @@ use codec::{
     chain_hash, decode_frame, encode_canonical,
 };
 use store::Store;
-pub use store::StoreError;
+pub use store::{SEGMENT_SIZE, StoreError, config as sled_config};
 
 /// Most commands gathered into one commit.
-pub const COMMIT_COMMANDS_MAX: usize = 10_000;
+pub const COMMIT_COMMANDS_MAX: usize = 5_000;
 /// Most commands in one `submit_batch` call.
-pub const BATCH_COMMANDS_MAX: usize = 10_000;
+pub const BATCH_COMMANDS_MAX: usize = 5_000;
 /// Most events one command may produce.
 pub const EVENTS_PER_COMMAND_MAX: usize = 1_000;
 /// Requests waiting for the writer before submitters block.
@@ -69,6 +69,19 @@ pub struct LedgerOptions {
     pub clock: Arc<dyn Clock>,
     /// Credit-control settings of the write model.
     pub credit_policy: CreditPolicy,
+    /// Most commands the writer gathers into one commit (group commit).
+    pub commit_commands_max: usize,
+}
+
+impl LedgerOptions {
+    /// Default options with `clock`.
+    pub fn new(clock: Arc<dyn Clock>) -> LedgerOptions {
+        LedgerOptions {
+            clock,
+            credit_policy: CreditPolicy::default(),
+            commit_commands_max: COMMIT_COMMANDS_MAX,
+        }
+    }
 }
 
 /// What version a command expects its stream to be at.
@@ -216,7 +229,6 @@ struct WriterState {
     streams: FxHashMap<StreamId, Vec<u64>>,
     commands: FxHashMap<CommandId, CommandRecord>,
     next_position: u64,
-    last_hash: Hash,
     last_recorded_at: Option<DateTime<Utc>>,
 }
 
@@ -280,10 +292,10 @@ impl Ledger {
     /// write model from it.
     pub fn open(path: &Path, options: LedgerOptions) -> Result<Ledger, OpenError> {
         let store = Store::open(path)?;
-        let state = rebuild(&store, options.credit_policy)?;
+        let (state, last_hash) = rebuild(&store, options.credit_policy)?;
         let head = Head {
             position: state.next_position - 1,
-            hash: state.last_hash,
+            hash: last_hash,
             recorded_at: state.last_recorded_at,
         };
         tracing::info!(head = head.position, "ledger opened");
@@ -297,9 +309,10 @@ impl Ledger {
         let (tx, rx) = mpsc::sync_channel::<Request>(WRITER_QUEUE_MAX);
         let writer_shared = Arc::clone(&shared);
         let clock = options.clock;
+        let commit_max = options.commit_commands_max.clamp(1, COMMIT_COMMANDS_MAX);
         let writer = std::thread::Builder::new()
             .name("arledger-writer".into())
-            .spawn(move || writer_loop(&writer_shared, clock.as_ref(), &rx))
+            .spawn(move || writer_loop(&writer_shared, clock.as_ref(), &rx, commit_max))
             .map_err(|e| OpenError::Store(StoreError::from(sled::Error::Io(e))))?;
         Ok(Ledger {
             inner: Arc::new(Inner {
@@ -611,13 +624,12 @@ impl ChainChecker {
 }
 
 /// Reads the whole log, checks it, and folds the write model.
-fn rebuild(store: &Store, policy: CreditPolicy) -> Result<WriterState, OpenError> {
+fn rebuild(store: &Store, policy: CreditPolicy) -> Result<(WriterState, Hash), OpenError> {
     let mut state = WriterState {
         model: WriteModel::new(policy),
         streams: FxHashMap::default(),
         commands: FxHashMap::default(),
         next_position: 1,
-        last_hash: GENESIS_HASH,
         last_recorded_at: None,
     };
     let mut checker = ChainChecker::new();
@@ -643,8 +655,7 @@ fn rebuild(store: &Store, policy: CreditPolicy) -> Result<WriterState, OpenError
         }
     }
     state.next_position = checker.next_position;
-    state.last_hash = checker.last_hash;
-    Ok(state)
+    Ok((state, checker.last_hash))
 }
 
 fn fold(state: &mut WriterState, e: &StoredEvent) -> Result<(), OpenError> {
@@ -673,10 +684,17 @@ fn fold(state: &mut WriterState, e: &StoredEvent) -> Result<(), OpenError> {
     Ok(())
 }
 
-/// A decided commit on its way to the flusher.
+/// A decided commit on its way to the flusher, which hashes, frames,
+/// writes and flushes it: hashing there lets it overlap with deciding the
+/// next commit on the writer thread.
 struct Pending {
-    frame: Option<(u64, Vec<u8>)>,
-    head: Head,
+    first_position: u64,
+    /// Canonical bytes of every event, back to back.
+    canonical: Vec<u8>,
+    /// End offset of each event in `canonical`.
+    ends: Vec<usize>,
+    commands: Vec<CommandEntry>,
+    recorded_at: Option<DateTime<Utc>>,
     replies: Vec<(Completion, Vec<Decision>)>,
 }
 
@@ -686,12 +704,15 @@ enum Decision {
     Refused(CommandError),
 }
 
-fn writer_loop(shared: &Arc<Shared>, clock: &dyn Clock, rx: &Receiver<Request>) {
+fn writer_loop(shared: &Arc<Shared>, clock: &dyn Clock, rx: &Receiver<Request>, commit_max: usize) {
     let (flush_tx, flush_rx) = mpsc::sync_channel::<Pending>(FLUSH_QUEUE_MAX);
     let flusher_shared = Arc::clone(shared);
     let flusher = std::thread::Builder::new()
         .name("arledger-flusher".into())
-        .spawn(move || flusher_loop(&flusher_shared, &flush_rx));
+        .spawn(move || {
+            let last_hash = flusher_shared.head().hash;
+            flusher_loop(&flusher_shared, &flush_rx, last_hash);
+        });
     let flusher = match flusher {
         Ok(f) => f,
         Err(e) => {
@@ -705,7 +726,7 @@ fn writer_loop(shared: &Arc<Shared>, clock: &dyn Clock, rx: &Receiver<Request>) 
     while let Ok(first) = rx.recv() {
         let mut requests = vec![first];
         let mut commands = requests[0].batch.len();
-        while commands < COMMIT_COMMANDS_MAX {
+        while commands < commit_max {
             match rx.try_recv() {
                 Ok(r) => {
                     commands += r.batch.len();
@@ -743,8 +764,9 @@ fn decide_commit(shared: &Shared, clock: &dyn Clock, requests: Vec<Request>) -> 
         _ => now,
     };
     let first_position = state.next_position;
-    let mut frame = FrameBuilder::new(first_position, state.last_hash);
-    let mut canonical = Vec::with_capacity(512);
+    let mut canonical = Vec::with_capacity(256 * 1024);
+    let mut ends = Vec::new();
+    let mut commands = Vec::new();
     let mut payload = Vec::with_capacity(256);
     let mut replies = Vec::with_capacity(requests.len());
     for request in requests {
@@ -835,11 +857,8 @@ fn decide_commit(shared: &Shared, clock: &dyn Clock, requests: Vec<Request>) -> 
                     correlation_id: s.correlation_id,
                     payload: &payload,
                 };
-                canonical.clear();
                 encode_canonical(&fields, &mut canonical);
-                let content: Hash = Sha256::digest(&canonical).into();
-                state.last_hash = chain_hash(&state.last_hash, state.next_position, &content);
-                frame.push_event(&canonical, &state.last_hash);
+                ends.push(canonical.len());
                 state.next_position += 1;
                 event_ids.push(event_id);
             }
@@ -850,7 +869,7 @@ fn decide_commit(shared: &Shared, clock: &dyn Clock, requests: Vec<Request>) -> 
                 event_count,
             };
             state.commands.insert(s.command_id, record);
-            frame.push_command(CommandEntry {
+            commands.push(CommandEntry {
                 command_id: s.command_id,
                 body_hash: *body_hash,
                 event_count,
@@ -864,23 +883,20 @@ fn decide_commit(shared: &Shared, clock: &dyn Clock, requests: Vec<Request>) -> 
         }
         replies.push((request.done, decisions));
     }
-    let written = frame.event_count() > 0;
-    if written {
+    if !ends.is_empty() {
         state.last_recorded_at = Some(recorded_at);
     }
-    let head = Head {
-        position: state.next_position - 1,
-        hash: state.last_hash,
-        recorded_at: state.last_recorded_at,
-    };
     Pending {
-        frame: written.then(|| (first_position, frame.finish())),
-        head,
+        first_position,
+        canonical,
+        ends,
+        commands,
+        recorded_at: state.last_recorded_at,
         replies,
     }
 }
 
-fn flusher_loop(shared: &Shared, rx: &Receiver<Pending>) {
+fn flusher_loop(shared: &Shared, rx: &Receiver<Pending>, mut last_hash: Hash) {
     while let Ok(pending) = rx.recv() {
         if let Some(why) = shared.poisoned() {
             for (done, _) in pending.replies {
@@ -888,10 +904,26 @@ fn flusher_loop(shared: &Shared, rx: &Receiver<Pending>) {
             }
             continue;
         }
-        if let Some((first, frame)) = &pending.frame {
+        if !pending.ends.is_empty() {
+            let mut frame =
+                FrameBuilder::new(pending.first_position, last_hash, pending.canonical.len());
+            let mut position = pending.first_position;
+            let mut start = 0;
+            for &end in &pending.ends {
+                let bytes = &pending.canonical[start..end];
+                let content: Hash = Sha256::digest(bytes).into();
+                last_hash = chain_hash(&last_hash, position, &content);
+                frame.push_event(bytes, &last_hash);
+                position += 1;
+                start = end;
+            }
+            for entry in &pending.commands {
+                frame.push_command(*entry);
+            }
+            let frame = frame.finish();
             let written = shared
                 .store
-                .put(*first, frame)
+                .put(pending.first_position, &frame)
                 .and_then(|()| shared.store.flush());
             if let Err(e) = written {
                 shared.poison(e.to_string());
@@ -901,7 +933,11 @@ fn flusher_loop(shared: &Shared, rx: &Receiver<Pending>) {
                 continue;
             }
             let mut head = shared.head.lock().unwrap_or_else(|e| e.into_inner());
-            *head = pending.head;
+            *head = Head {
+                position: position - 1,
+                hash: last_hash,
+                recorded_at: pending.recorded_at,
+            };
             drop(head);
             shared.head_changed.notify_all();
         }

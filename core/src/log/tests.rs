@@ -11,12 +11,9 @@ use crate::ids::{CustomerId, InvoiceId, PaymentId};
 use crate::sample;
 
 fn options() -> LedgerOptions {
-    LedgerOptions {
-        clock: Arc::new(ManualClock::new(
-            Utc.with_ymd_and_hms(2026, 7, 1, 9, 0, 0).unwrap(),
-        )),
-        credit_policy: CreditPolicy::default(),
-    }
+    LedgerOptions::new(Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 7, 1, 9, 0, 0).unwrap(),
+    )))
 }
 
 fn cid(n: u128) -> CustomerId {
@@ -274,14 +271,7 @@ fn recorded_at_never_goes_backwards_even_when_the_clock_does() {
     let clock = Arc::new(ManualClock::new(
         Utc.with_ymd_and_hms(2026, 7, 1, 9, 0, 0).unwrap(),
     ));
-    let ledger = Ledger::open(
-        dir.path(),
-        LedgerOptions {
-            clock: clock.clone(),
-            credit_policy: CreditPolicy::default(),
-        },
-    )
-    .unwrap();
+    let ledger = Ledger::open(dir.path(), LedgerOptions::new(clock.clone())).unwrap();
     accepted(&ledger, sample::register_customer(cid(1)));
     clock.set(Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap());
     accepted(&ledger, sample::register_customer(cid(2)));

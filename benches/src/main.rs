@@ -1,0 +1,295 @@
+//! arledger benchmarks. Each prints `BENCH <name> <value>` lines; ratios are
+//! measured side by side in the same run, because the machine is shared.
+//!
+//! `cargo run --release -p arledger-benches -- append`
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use arledger_core::clock::Clock;
+use arledger_core::ids::{CustomerId, InvoiceId, PaymentId};
+use arledger_core::log::{Ledger, LedgerOptions, Submission};
+use arledger_core::sample;
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+/// mimalloc: the writer frees what submitters allocated, and glibc's
+/// malloc is slow at cross-thread frees.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[derive(Parser)]
+#[command(about = "arledger benchmarks")]
+struct Cli {
+    #[command(subcommand)]
+    bench: Bench,
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// Append through decide → log in commits of 1, 10, 100 and 1,000
+    /// commands, beside raw sled on equally sized data, then reopen.
+    Append {
+        /// Commands appended with commits of 1,000 (smaller commits use fewer).
+        #[arg(long, default_value_t = 300_000)]
+        commands: usize,
+        /// Customers the invoices and payments spread over.
+        #[arg(long, default_value_t = 1_000)]
+        customers: usize,
+        /// Commit sizes to measure.
+        #[arg(long, value_delimiter = ',', default_values_t = [1usize, 10, 100, 1_000])]
+        sizes: Vec<usize>,
+    },
+}
+
+/// The wall clock: benchmarks are binaries, so they may read it.
+struct SystemClock;
+
+impl Clock for SystemClock {
+    #[allow(clippy::disallowed_methods)]
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().bench {
+        Bench::Append {
+            commands,
+            customers,
+            sizes,
+        } => append(commands, customers, &sizes),
+    }
+}
+
+fn bench(name: &str, value: impl std::fmt::Display) {
+    println!("BENCH {name} {value}");
+}
+
+fn per_second(count: usize, started: Instant) -> u64 {
+    let micros = started.elapsed().as_micros().max(1);
+    u64::try_from(u128::try_from(count).unwrap_or(u128::MAX) * 1_000_000 / micros)
+        .unwrap_or(u64::MAX)
+}
+
+fn open(path: &Path, commit_size: usize) -> Result<Ledger> {
+    let options = LedgerOptions {
+        commit_commands_max: commit_size,
+        ..LedgerOptions::new(Arc::new(SystemClock))
+    };
+    Ledger::open(path, options).context("open ledger")
+}
+
+/// A realistic mix: each round issues an invoice, receives a payment and
+/// allocates it (one event each).
+fn workload(customers: &[CustomerId], commands: usize) -> Vec<Submission> {
+    let mut out = Vec::with_capacity(commands);
+    let mut i = 0usize;
+    while out.len() < commands {
+        let customer = customers[i % customers.len()];
+        let invoice = InvoiceId(Uuid::new_v4());
+        let payment = PaymentId(Uuid::new_v4());
+        let cents = i64::try_from(10_000 + i % 90_000).unwrap_or(10_000);
+        let amount = Decimal::new(cents, 2);
+        out.push(sample::submit(sample::service_invoice(
+            invoice, customer, amount,
+        )));
+        out.push(sample::submit(sample::receive_payment(
+            payment, customer, amount,
+        )));
+        out.push(sample::submit(sample::allocate(payment, invoice, amount)));
+        i += 1;
+    }
+    out.truncate(commands);
+    out
+}
+
+/// Batches kept in flight by the bulk path, so that deciding one commit
+/// overlaps with flushing the previous one.
+const IN_FLIGHT_MAX: usize = 3;
+
+/// Appends `work` in commits of `commit_size`, keeping up to
+/// `IN_FLIGHT_MAX` batches in flight; returns the events appended.
+fn append_pipelined(ledger: &Ledger, work: Vec<Submission>, commit_size: usize) -> Result<u64> {
+    let head_before = ledger.head().position;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut in_flight = 0usize;
+    let mut refused = 0usize;
+    let mut wait_one = |in_flight: &mut usize| -> Result<()> {
+        let results: arledger_core::log::BatchResult = rx.recv()?;
+        refused += results?.iter().filter(|r| r.is_err()).count();
+        *in_flight -= 1;
+        Ok(())
+    };
+    let mut work = work.into_iter().peekable();
+    while work.peek().is_some() {
+        let batch: Vec<Submission> = work.by_ref().take(commit_size).collect();
+        if in_flight == IN_FLIGHT_MAX {
+            wait_one(&mut in_flight)?;
+        }
+        let tx = tx.clone();
+        ledger.submit_with(
+            batch,
+            Box::new(move |r| {
+                let _ = tx.send(r);
+            }),
+        );
+        in_flight += 1;
+    }
+    while in_flight > 0 {
+        wait_one(&mut in_flight)?;
+    }
+    if refused > 0 {
+        bail!("{refused} benchmark commands were refused");
+    }
+    Ok(ledger.head().position - head_before)
+}
+
+fn register_customers(ledger: &Ledger, count: usize) -> Result<Vec<CustomerId>> {
+    let customers: Vec<CustomerId> = (0..count).map(|_| CustomerId(Uuid::new_v4())).collect();
+    for chunk in customers.chunks(1_000) {
+        let batch = chunk
+            .iter()
+            .map(|c| sample::submit(sample::register_customer(*c)))
+            .collect();
+        for r in ledger.submit_batch(batch)? {
+            r?;
+        }
+    }
+    Ok(customers)
+}
+
+/// Rounds in which our append and raw sled alternate, so that both see the
+/// same machine conditions.
+const ROUNDS: usize = 5;
+
+fn append(commands: usize, customer_count: usize, sizes: &[usize]) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    for &commit_size in sizes.iter().filter(|&&s| s < 1_000) {
+        let sub = tempfile::tempdir()?;
+        let ledger = open(sub.path(), commit_size)?;
+        let customers = register_customers(&ledger, customer_count)?;
+        let n = (commands * commit_size / 1_000).clamp(commit_size * 200, commands);
+        let work = workload(&customers, n);
+        let started = Instant::now();
+        let events = append_pipelined(&ledger, work, commit_size)?;
+        bench(
+            &format!("append_events_per_s_commit_{commit_size}"),
+            per_second(usize::try_from(events)?, started),
+        );
+    }
+    if !sizes.contains(&1_000) {
+        return Ok(());
+    }
+    let ledger = open(dir.path(), 1_000)?;
+    let customers = register_customers(&ledger, customer_count)?;
+    let avg_event = {
+        let warm = workload(&customers, 3_000);
+        append_pipelined(&ledger, warm, 1_000)?;
+        average_event_bytes(&ledger)?
+    };
+    bench("event_bytes_avg", avg_event);
+    let raw_dir = tempfile::tempdir()?;
+    let raw = sled_config_for(raw_dir.path()).open()?;
+    let raw_keys_dir = tempfile::tempdir()?;
+    let raw_keys = sled_config_for(raw_keys_dir.path()).open()?;
+    let per_round = commands / ROUNDS;
+    let (mut ours_events, mut ours_time) = (0u64, Duration::ZERO);
+    let (mut raw_events, mut raw_time) = (0u64, Duration::ZERO);
+    let (mut keys_events, mut keys_time) = (0u64, Duration::ZERO);
+    let mut raw_position = 1u64;
+    for _ in 0..ROUNDS {
+        let work = workload(&customers, per_round);
+        let started = Instant::now();
+        ours_events += append_pipelined(&ledger, work, 1_000)?;
+        ours_time += started.elapsed();
+
+        let started = Instant::now();
+        raw_events += raw_sled_commit(&raw, &mut raw_position, per_round, avg_event, 1_000)?;
+        raw_time += started.elapsed();
+
+        let started = Instant::now();
+        keys_events += raw_sled_keys(&raw_keys, per_round / 4, avg_event, 1_000)?;
+        keys_time += started.elapsed();
+    }
+    let ours = rate(ours_events, ours_time);
+    let raw_rate = rate(raw_events, raw_time);
+    bench("append_events_per_s_commit_1000", ours);
+    bench("raw_sled_commit_events_per_s", raw_rate);
+    bench(
+        "raw_sled_key_per_event_events_per_s",
+        rate(keys_events, keys_time),
+    );
+    let ratio = Decimal::from(ours) / Decimal::from(raw_rate.max(1));
+    bench("append_vs_raw_sled_commit_ratio", ratio.round_dp(2));
+    let head = ledger.head().position;
+    drop(ledger);
+
+    let started = Instant::now();
+    let ledger = open(dir.path(), 1_000)?;
+    let elapsed = started.elapsed();
+    if ledger.head().position != head {
+        bail!("reopened at {} instead of {head}", ledger.head().position);
+    }
+    bench("rebuild_write_model_events_per_s", rate(head, elapsed));
+    bench("rebuild_events", head);
+    Ok(())
+}
+
+fn rate(events: u64, elapsed: Duration) -> u64 {
+    let micros = elapsed.as_micros().max(1);
+    u64::try_from(u128::from(events) * 1_000_000 / micros).unwrap_or(u64::MAX)
+}
+
+fn sled_config_for(path: &Path) -> sled::Config {
+    arledger_core::log::sled_config(path)
+}
+
+fn average_event_bytes(ledger: &Ledger) -> Result<usize> {
+    let events = ledger.read(1, 10_000)?;
+    // Stored per event: canonical bytes, a 4-byte length and a 32-byte hash.
+    let total: usize = events.iter().map(|e| e.canonical_bytes().len() + 36).sum();
+    Ok(total / events.len().max(1))
+}
+
+fn raw_sled_commit(
+    db: &sled::Db,
+    position: &mut u64,
+    events: usize,
+    event_bytes: usize,
+    per_commit: usize,
+) -> Result<u64> {
+    let tree = db.open_tree("commits")?;
+    let record = vec![0x5au8; event_bytes * per_commit];
+    for _ in 0..events / per_commit {
+        tree.insert(position.to_be_bytes(), record.as_slice())?;
+        db.flush()?;
+        *position += u64::try_from(per_commit)?;
+    }
+    Ok(u64::try_from(events / per_commit * per_commit)?)
+}
+
+fn raw_sled_keys(
+    db: &sled::Db,
+    events: usize,
+    event_bytes: usize,
+    per_commit: usize,
+) -> Result<u64> {
+    let tree = db.open_tree("events")?;
+    let value = vec![0x5au8; event_bytes];
+    let mut position = tree.len() as u64 + 1;
+    for _ in 0..events / per_commit {
+        let mut batch = sled::Batch::default();
+        for _ in 0..per_commit {
+            batch.insert(&position.to_be_bytes(), value.as_slice());
+            position += 1;
+        }
+        tree.apply_batch(batch)?;
+        db.flush()?;
+    }
+    Ok(u64::try_from(events / per_commit * per_commit)?)
+}

@@ -650,7 +650,9 @@ fn place_order(model: &WriteModel, c: &PlaceOrder) -> Result<Vec<Event>, Command
         .filter_map(|id| model.invoices.get(id))
         .any(|inv| inv.overdue_on(c.placed_on));
     let mut reasons = Vec::new();
-    if exposure > limit {
+    // No limit set means limit 0, and every order is held until a limit is
+    // set or the order is released, even when money on account covers it.
+    if exposure > limit || cust.credit.is_none() {
         reasons.push(HoldReason::CreditLimitExceeded);
     }
     if overdue && exposure > limit * model.policy.overdue_threshold_percent / Decimal::ONE_HUNDRED {

@@ -5,6 +5,8 @@
 //! The child is this same test binary, re-run with `ARLEDGER_CRASH_CHILD`
 //! set to the ledger's directory. Seed: `ARLEDGER_CRASH_SEED` (printed).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken expectations
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command as Process, Stdio};

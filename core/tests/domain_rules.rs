@@ -9,6 +9,8 @@
 //! command)` is the command under test. After a success the produced events
 //! are folded with `Given::apply` to check the resulting state.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken expectations
+
 use arledger_core::domain::commands::*;
 use arledger_core::domain::events::*;
 use arledger_core::domain::state::{CreditPolicy, Exposure, OrderStatus, WriteModel};

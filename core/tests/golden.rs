@@ -1,0 +1,362 @@
+//! Golden files of encoded events. A stored event must stay readable
+//! forever: these files pin the payload bytes of every event type at its
+//! current schema version, the canonical envelope bytes and hash chain, and
+//! old schema versions that must still upcast.
+//!
+//! After an intended change of an encoding, regenerate with
+//! `UPDATE_GOLDEN=1 cargo test -p arledger-core --test golden` and review
+//! the diff; a changed line for an existing version means stored logs would
+//! no longer read, so bump the schema version and add an upcaster instead.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken expectations
+
+use std::path::PathBuf;
+
+use arledger_core::domain::commands::*;
+use arledger_core::domain::events::{EVENT_TYPES, Event, ProductRegistered};
+use arledger_core::domain::terms::{PaymentTerms, TermsBase};
+use arledger_core::domain::types::*;
+use arledger_core::domain::{Command, WriteModel, decide};
+use arledger_core::ids::*;
+use arledger_core::log::codec::{GENESIS_HASH, StoredEvent, chain_hash, decode_canonical};
+use arledger_core::sample;
+use chrono::{NaiveDate, TimeZone, Utc};
+use rust_decimal_macros::dec;
+use uuid::Uuid;
+
+fn golden_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name)
+}
+
+/// Compares `actual` with the golden file, or rewrites it under UPDATE_GOLDEN.
+fn check_golden(name: &str, actual: &str) {
+    let path = golden_path(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("{} is missing; run with UPDATE_GOLDEN=1", path.display()));
+    assert_eq!(
+        actual,
+        expected,
+        "{} differs from the encoding now",
+        path.display()
+    );
+}
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn id(n: u128) -> Uuid {
+    Uuid::from_u128(n)
+}
+
+/// A scenario that produces every event type, decided and folded like the
+/// ledger does, with fixed ids.
+fn scenario() -> Vec<Event> {
+    let customer = CustomerId(id(1));
+    let order = OrderId(id(2));
+    let shipment = ShipmentId(id(3));
+    let invoice = InvoiceId(id(4));
+    let payment = PaymentId(id(5));
+    let recall = RecallId(id(6));
+    let commands = vec![
+        sample::register_customer(customer),
+        Command::UpdateCustomer(UpdateCustomer {
+            customer_id: customer,
+            name: None,
+            kind: None,
+            region: Some("North".into()),
+            salesperson_id: None,
+            tax_id: Some("91310000MA1FL0000X".into()),
+        }),
+        sample::set_credit_limit(customer, dec!(100000.00)),
+        Command::SetPaymentTerms(SetPaymentTerms {
+            customer_id: customer,
+            contract_id: Some("C-7".into()),
+            terms: PaymentTerms::single(60, TermsBase::Acceptance),
+        }),
+        sample::register_product(),
+        sample::release_lot("L1", 100),
+        Command::PlaceOrder(PlaceOrder {
+            order_id: order,
+            number: "SO-1".into(),
+            customer_id: customer,
+            currency: "CNY".into(),
+            placed_on: d("2026-02-01"),
+            lines: vec![OrderLineRequest {
+                line_no: 1,
+                gtin: sample::GTIN.into(),
+                quantity: 10,
+                unit_price: dec!(1500.00),
+            }],
+        }),
+        Command::ShipOrder(ShipOrder {
+            shipment_id: shipment,
+            order_id: order,
+            shipped_on: d("2026-02-03"),
+            ship_to: "Ward 3".into(),
+            lines: vec![ShipLineRequest {
+                line_no: 1,
+                gtin: sample::GTIN.into(),
+                lot: "L1".into(),
+                quantity: 2,
+                serials: vec!["SN1".into(), "SN2".into()],
+                udis: vec!["(01)09504000059118(17)300101(10)L1(21)SN1".into()],
+            }],
+        }),
+        Command::AcceptDelivery(AcceptDelivery {
+            shipment_id: shipment,
+            accepted_on: d("2026-02-05"),
+            accepted_by: "Head nurse".into(),
+        }),
+        Command::IssueInvoice(IssueInvoice {
+            invoice_id: invoice,
+            number: "INV-1".into(),
+            customer_id: customer,
+            invoice_date: d("2026-02-06"),
+            currency: "CNY".into(),
+            terms: None,
+            lines: vec![InvoiceLineRequest {
+                shipment_id: Some(shipment),
+                line_no: Some(1),
+                quantity: None,
+                description: None,
+                amount: dec!(3000.00),
+                tax: dec!(390.00),
+            }],
+        }),
+        Command::IssueCreditNote(IssueCreditNote {
+            credit_note_id: CreditNoteId(id(7)),
+            invoice_id: invoice,
+            amount: dec!(90.00),
+            reason: CreditReason::PriceAdjustment,
+            issued_on: d("2026-02-07"),
+        }),
+        sample::receive_payment(payment, customer, dec!(1000.00)),
+        sample::allocate(payment, invoice, dec!(800.00)),
+        Command::OpenDispute(OpenDispute {
+            invoice_id: invoice,
+            amount: dec!(100.00),
+            reason: "damaged box".into(),
+            opened_on: d("2026-02-10"),
+        }),
+        Command::ResolveDispute(ResolveDispute {
+            invoice_id: invoice,
+            outcome: "accepted as is".into(),
+            resolved_on: d("2026-02-11"),
+        }),
+        Command::RecordCollectionActivity(RecordCollectionActivity {
+            customer_id: customer,
+            invoice_ids: vec![invoice],
+            channel: CollectionChannel::Call,
+            outcome: "promised".into(),
+            promised_pay_date: Some(d("2026-03-01")),
+            on: d("2026-02-12"),
+        }),
+        Command::WriteOffInvoice(WriteOffInvoice {
+            invoice_id: invoice,
+            amount: dec!(50.00),
+            reason: "small balance".into(),
+            written_off_on: d("2026-02-13"),
+        }),
+        Command::RecoverWriteOff(RecoverWriteOff {
+            invoice_id: invoice,
+            amount: dec!(20.00),
+            recovered_on: d("2026-02-14"),
+        }),
+        Command::ReversePayment(ReversePayment {
+            payment_id: payment,
+            reason: "bounced".into(),
+            reversed_on: d("2026-02-15"),
+        }),
+        Command::IssueRecall(IssueRecall {
+            recall_id: recall,
+            gtin: sample::GTIN.into(),
+            lots: vec!["L1".into()],
+            serials: vec![],
+            class: RiskClass::II,
+            reason: "battery".into(),
+            issued_on: d("2026-02-16"),
+        }),
+        Command::AcknowledgeRecall(AcknowledgeRecall {
+            recall_id: recall,
+            customer_id: customer,
+            acknowledged_on: d("2026-02-17"),
+        }),
+        Command::RecordRecallReturn(RecordRecallReturn {
+            recall_id: recall,
+            customer_id: customer,
+            quantity: 2,
+            returned_on: d("2026-02-18"),
+        }),
+        Command::ReleaseOrder(ReleaseOrder {
+            order_id: OrderId(id(8)),
+            note: None,
+        }),
+    ];
+    let mut model = WriteModel::default();
+    let mut events = Vec::new();
+    let admin = sample::admin();
+    // A held order to release and one to reject.
+    let held = |n: u128, number: &str| {
+        Command::PlaceOrder(PlaceOrder {
+            order_id: OrderId(id(n)),
+            number: number.into(),
+            customer_id: customer,
+            currency: "CNY".into(),
+            placed_on: d("2026-02-20"),
+            lines: vec![OrderLineRequest {
+                line_no: 1,
+                gtin: sample::GTIN.into(),
+                quantity: 1000,
+                unit_price: dec!(1000.00),
+            }],
+        })
+    };
+    let tail = vec![
+        held(8, "SO-8"),
+        Command::ReleaseOrder(ReleaseOrder {
+            order_id: OrderId(id(8)),
+            note: Some("ok".into()),
+        }),
+        held(9, "SO-9"),
+        Command::RejectOrder(RejectOrder {
+            order_id: OrderId(id(9)),
+            note: None,
+        }),
+        Command::CancelOrder(CancelOrder {
+            order_id: OrderId(id(8)),
+            reason: "customer".into(),
+        }),
+    ];
+    let n = commands.len() - 1;
+    for command in commands.into_iter().take(n).chain(tail) {
+        let produced =
+            decide(&model, &admin, &command).unwrap_or_else(|e| panic!("{}: {e}", command.name()));
+        for e in &produced {
+            model.apply(e).unwrap();
+        }
+        events.extend(produced);
+    }
+    events
+}
+
+#[test]
+fn every_event_type_encodes_exactly_as_its_golden_file() {
+    let events = scenario();
+    for name in EVENT_TYPES {
+        assert!(
+            events.iter().any(|e| e.type_name() == *name),
+            "the scenario lacks {name}"
+        );
+    }
+    let mut out = String::new();
+    for e in &events {
+        let mut payload = Vec::new();
+        e.encode_payload(&mut payload).unwrap();
+        out.push_str(&format!(
+            "{} v{} {}\n",
+            e.type_name(),
+            e.schema_version(),
+            hex::encode(&payload)
+        ));
+    }
+    check_golden("events.txt", &out);
+}
+
+#[test]
+fn every_golden_payload_decodes_back_to_the_same_event() {
+    let events = scenario();
+    let text = std::fs::read_to_string(golden_path("events.txt")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), events.len());
+    for (line, expected) in lines.iter().zip(&events) {
+        let mut parts = line.split(' ');
+        let type_name = parts.next().unwrap();
+        let version: u16 = parts
+            .next()
+            .unwrap()
+            .trim_start_matches('v')
+            .parse()
+            .unwrap();
+        let bytes = hex::decode(parts.next().unwrap()).unwrap();
+        assert_eq!(
+            &Event::decode(type_name, version, &bytes).unwrap(),
+            expected
+        );
+    }
+}
+
+/// ProductRegistered v1 (before the company prefix length), as it was stored.
+#[test]
+fn a_version_1_product_registration_upcasts_with_the_default_company_prefix() {
+    let text = std::fs::read_to_string(golden_path("upcast.txt")).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("ProductRegistered v1 "))
+        .unwrap();
+    let bytes = hex::decode(line.rsplit(' ').next().unwrap()).unwrap();
+    let event = Event::decode("ProductRegistered", 1, &bytes).unwrap();
+    assert_eq!(
+        event,
+        Event::ProductRegistered(ProductRegistered {
+            gtin: Gtin::parse(sample::GTIN).unwrap(),
+            name: "Infusion pump".into(),
+            model: Some("IP-200".into()),
+            risk_class: RiskClass::II,
+            registration_no: Some("NMPA-2026-001".into()),
+            company_prefix_len: 7,
+        })
+    );
+    assert!(
+        Event::decode("ProductRegistered", 9, &bytes).is_err(),
+        "unknown versions are refused"
+    );
+}
+
+#[test]
+fn canonical_bytes_and_chain_hashes_match_their_golden_file() {
+    let events = scenario();
+    let recorded_at = Utc.with_ymd_and_hms(2026, 7, 5, 9, 0, 0).unwrap();
+    let mut prev = GENESIS_HASH;
+    let mut out = String::new();
+    for (i, event) in events.iter().take(3).enumerate() {
+        let mut payload = Vec::new();
+        event.encode_payload(&mut payload).unwrap();
+        let position = u64::try_from(i).unwrap() + 1;
+        let mut stored = StoredEvent {
+            position,
+            stream_id: event.stream_id(),
+            stream_version: position,
+            event_id: EventId(id(100 + u128::from(position))),
+            event_type: event.type_name(),
+            schema_version: event.schema_version(),
+            recorded_at,
+            command_id: CommandId(id(200 + u128::from(position))),
+            actor: Actor {
+                user_id: "alice".into(),
+                role: Role::FinanceManager,
+            },
+            correlation_id: (position == 2).then(|| id(300)),
+            payload,
+            hash: [0; 32],
+        };
+        let canonical = stored.canonical_bytes();
+        let content = stored.content_hash();
+        stored.hash = chain_hash(&prev, position, &content);
+        assert_eq!(decode_canonical(&canonical, stored.hash).unwrap(), stored);
+        out.push_str(&format!(
+            "position {position}\ncanonical {}\ncontent_hash {}\nhash {}\n",
+            hex::encode(&canonical),
+            hex::encode(content),
+            hex::encode(stored.hash)
+        ));
+        prev = stored.hash;
+    }
+    check_golden("canonical.txt", &out);
+}

@@ -44,6 +44,13 @@ enum Bench {
         #[arg(long, value_delimiter = ',', default_values_t = [1usize, 10, 100, 1_000])]
         sizes: Vec<usize>,
     },
+    /// The pure domain on the append workload: decide + apply, then payload
+    /// encoding, without the log (where the writer's time goes).
+    Domain {
+        /// Commands.
+        #[arg(long, default_value_t = 300_000)]
+        commands: usize,
+    },
 }
 
 /// The wall clock: benchmarks are binaries, so they may read it.
@@ -63,6 +70,7 @@ fn main() -> Result<()> {
             customers,
             sizes,
         } => append(commands, customers, &sizes),
+        Bench::Domain { commands } => domain(commands),
     }
 }
 
@@ -110,7 +118,7 @@ fn workload(customers: &[CustomerId], commands: usize) -> Vec<Submission> {
 
 /// Batches kept in flight by the bulk path, so that deciding one commit
 /// overlaps with flushing the previous one.
-const IN_FLIGHT_MAX: usize = 3;
+const IN_FLIGHT_MAX: usize = 8;
 
 /// Appends `work` in commits of `commit_size`, keeping up to
 /// `IN_FLIGHT_MAX` batches in flight; returns the events appended.
@@ -292,4 +300,45 @@ fn raw_sled_keys(
         db.flush()?;
     }
     Ok(u64::try_from(events / per_commit * per_commit)?)
+}
+
+fn domain(commands: usize) -> Result<()> {
+    use arledger_core::domain::{WriteModel, decide};
+    let mut model = WriteModel::default();
+    let admin = sample::admin();
+    let customers: Vec<CustomerId> = (0..1_000).map(|_| CustomerId(Uuid::new_v4())).collect();
+    for c in &customers {
+        for e in decide(&model, &admin, &sample::register_customer(*c))? {
+            model.apply(&e)?;
+        }
+    }
+    let work = workload(&customers, commands);
+    let started = Instant::now();
+    let mut events = Vec::with_capacity(commands);
+    for s in &work {
+        let produced = decide(&model, &s.actor, &s.command)?;
+        for e in &produced {
+            model.apply(e)?;
+        }
+        events.extend(produced);
+    }
+    bench("domain_decide_apply_commands_per_s", per_second(commands, started));
+    let started = Instant::now();
+    let mut payload = Vec::with_capacity(512);
+    let mut bytes = 0usize;
+    for e in &events {
+        payload.clear();
+        e.encode_payload(&mut payload)?;
+        bytes += payload.len();
+    }
+    bench("domain_encode_events_per_s", per_second(events.len(), started));
+    bench("domain_payload_bytes_avg", bytes / events.len().max(1));
+    let started = Instant::now();
+    let mut hashes = 0u64;
+    for s in &work {
+        hashes += u64::from(arledger_core::log::body_hash(&s.command)[0]);
+    }
+    bench("domain_body_hash_per_s", per_second(work.len(), started));
+    let _ = hashes;
+    Ok(())
 }

@@ -206,19 +206,22 @@ fn append(commands: usize, customer_count: usize, sizes: &[usize]) -> Result<()>
     let raw_keys_dir = tempfile::tempdir()?;
     let raw_keys = sled_config_for(raw_keys_dir.path()).open()?;
     let per_round = commands / ROUNDS;
+    let (mut ours_cpu, mut raw_cpu) = (Duration::ZERO, Duration::ZERO);
     let (mut ours_events, mut ours_time) = (0u64, Duration::ZERO);
     let (mut raw_events, mut raw_time) = (0u64, Duration::ZERO);
     let (mut keys_events, mut keys_time) = (0u64, Duration::ZERO);
     let mut raw_position = 1u64;
     for _ in 0..ROUNDS {
         let work = workload(&customers, per_round);
-        let started = Instant::now();
+        let (started, cpu) = (Instant::now(), process_cpu());
         ours_events += append_pipelined(&ledger, work, 1_000)?;
         ours_time += started.elapsed();
+        ours_cpu += process_cpu().saturating_sub(cpu);
 
-        let started = Instant::now();
+        let (started, cpu) = (Instant::now(), process_cpu());
         raw_events += raw_sled_commit(&raw, &mut raw_position, per_round, avg_event, 1_000)?;
         raw_time += started.elapsed();
+        raw_cpu += process_cpu().saturating_sub(cpu);
 
         let started = Instant::now();
         keys_events += raw_sled_keys(&raw_keys, per_round / 4, avg_event, 1_000)?;
@@ -231,6 +234,14 @@ fn append(commands: usize, customer_count: usize, sizes: &[usize]) -> Result<()>
     bench(
         "raw_sled_key_per_event_events_per_s",
         rate(keys_events, keys_time),
+    );
+    bench(
+        "append_cpu_ns_per_event",
+        ours_cpu.as_nanos() / u128::from(ours_events.max(1)),
+    );
+    bench(
+        "raw_sled_commit_cpu_ns_per_event",
+        raw_cpu.as_nanos() / u128::from(raw_events.max(1)),
     );
     let ratio = Decimal::from(ours) / Decimal::from(raw_rate.max(1));
     bench("append_vs_raw_sled_commit_ratio", ratio.round_dp(2));
@@ -322,7 +333,10 @@ fn domain(commands: usize) -> Result<()> {
         }
         events.extend(produced);
     }
-    bench("domain_decide_apply_commands_per_s", per_second(commands, started));
+    bench(
+        "domain_decide_apply_commands_per_s",
+        per_second(commands, started),
+    );
     let started = Instant::now();
     let mut payload = Vec::with_capacity(512);
     let mut bytes = 0usize;
@@ -331,7 +345,10 @@ fn domain(commands: usize) -> Result<()> {
         e.encode_payload(&mut payload)?;
         bytes += payload.len();
     }
-    bench("domain_encode_events_per_s", per_second(events.len(), started));
+    bench(
+        "domain_encode_events_per_s",
+        per_second(events.len(), started),
+    );
     bench("domain_payload_bytes_avg", bytes / events.len().max(1));
     let started = Instant::now();
     let mut hashes = 0u64;
@@ -341,4 +358,22 @@ fn domain(commands: usize) -> Result<()> {
     bench("domain_body_hash_per_s", per_second(work.len(), started));
     let _ = hashes;
     Ok(())
+}
+
+/// CPU time (user + system) of the whole process so far, from /proc.
+fn process_cpu() -> Duration {
+    let ticks = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|stat| {
+            // Fields after the command name (which may hold spaces): utime is
+            // the 14th field overall, stime the 15th.
+            let rest = stat.rsplit_once(')')?.1;
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let utime: u64 = fields.get(11)?.parse().ok()?;
+            let stime: u64 = fields.get(12)?.parse().ok()?;
+            Some(utime + stime)
+        })
+        .unwrap_or(0);
+    // The kernel reports clock ticks, 100 per second on Linux.
+    Duration::from_millis(ticks * 10)
 }

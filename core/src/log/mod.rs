@@ -39,6 +39,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
+use smallvec::SmallVec;
 use uuid::Uuid;
 
 use crate::clock::Clock;
@@ -226,7 +227,9 @@ struct CommandRecord {
 struct WriterState {
     model: WriteModel,
     /// Positions of each stream's events; the stream's version is the length.
-    streams: FxHashMap<StreamId, Vec<u64>>,
+    /// Most streams hold one to a few events (an invoice, a payment), so
+    /// their positions live inline, with no allocation per stream.
+    streams: FxHashMap<StreamId, SmallVec<[u64; 2]>>,
     commands: FxHashMap<CommandId, CommandRecord>,
     next_position: u64,
     last_recorded_at: Option<DateTime<Utc>>,

@@ -8,6 +8,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use rustc_hash::{FxHashMap, FxHashSet};
+use smallvec::SmallVec;
 
 use super::events::*;
 use super::terms::{BaseDates, Installment, PaymentTerms, TermsBase, due_date};
@@ -306,18 +307,18 @@ impl Invoice {
 
     /// Reduces installments by `amount`, the named one or oldest due first
     /// (installments awaiting acceptance last); returns what each took.
-    fn fill(&mut self, amount: Decimal, named: Option<u32>) -> Vec<(u32, Decimal)> {
-        let mut order: Vec<usize> = (0..self.installments.len()).collect();
+    fn fill(&mut self, amount: Decimal, named: Option<u32>) -> SmallVec<[(u32, Decimal); 2]> {
+        let mut order: SmallVec<[usize; 4]> = (0..self.installments.len()).collect();
         if let Some(no) = named {
-            order.retain(|&i| self.installments[i].plan.no == no);
-        } else {
+            order.retain(|i| self.installments[*i].plan.no == no);
+        } else if order.len() > 1 {
             order.sort_by_key(|&i| {
                 let p = &self.installments[i].plan;
                 (p.due_on.is_none(), p.due_on, p.no)
             });
         }
         let mut rest = amount;
-        let mut taken = Vec::new();
+        let mut taken = SmallVec::new();
         for i in order {
             if rest <= Decimal::ZERO {
                 break;
@@ -855,7 +856,7 @@ impl WriteModel {
         invoice_id: InvoiceId,
         amount: Decimal,
         named: Option<u32>,
-    ) -> Result<Vec<(u32, Decimal)>, ApplyError> {
+    ) -> Result<SmallVec<[(u32, Decimal); 2]>, ApplyError> {
         let invoice = self.invoice_mut(name, invoice_id)?;
         let taken = invoice.fill(amount, named);
         let filled: Decimal = taken.iter().map(|(_, a)| *a).sum();

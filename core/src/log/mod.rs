@@ -44,7 +44,8 @@ use uuid::Uuid;
 
 use crate::clock::Clock;
 use crate::domain::state::CreditPolicy;
-use crate::domain::{Actor, Command, CommandError, WriteModel, decide};
+use crate::domain::events::PayloadError;
+use crate::domain::{Actor, Command, CommandError, Event, WriteModel, decide};
 use crate::ids::{CommandId, EventId, StreamId};
 use codec::{
     CanonicalFields, CommandEntry, DecodeError, FrameBuilder, GENESIS_HASH, Hash, StoredEvent,
@@ -626,7 +627,15 @@ impl ChainChecker {
     }
 }
 
-/// Reads the whole log, checks it, and folds the write model.
+/// Frames checked and decoded, waiting to be folded at open.
+const REBUILD_QUEUE_MAX: usize = 4;
+
+/// A checked frame with its decoded payloads.
+type CheckedFrame = (codec::Frame, Vec<Result<Event, PayloadError>>);
+
+/// Reads the whole log, checks it, and folds the write model. Reading,
+/// checking (CRC, SHA-256 chain) and payload decoding run on one thread,
+/// folding on another, so the two cores share the work.
 fn rebuild(store: &Store, policy: CreditPolicy) -> Result<(WriterState, Hash), OpenError> {
     let mut state = WriterState {
         model: WriteModel::new(policy),
@@ -635,33 +644,67 @@ fn rebuild(store: &Store, policy: CreditPolicy) -> Result<(WriterState, Hash), O
         next_position: 1,
         last_recorded_at: None,
     };
-    let mut checker = ChainChecker::new();
-    for item in store.frames_from(1) {
-        let (key, bytes) = item?;
-        let frame = checker.frame(key, &bytes)?;
-        let mut events = frame.events.iter();
+    let (tx, rx) = mpsc::sync_channel::<Result<CheckedFrame, OpenError>>(REBUILD_QUEUE_MAX);
+    let checked = std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let mut checker = ChainChecker::new();
+            for item in store.frames_from(1) {
+                let checked = item.map_err(OpenError::from).and_then(|(key, bytes)| {
+                    let frame = checker.frame(key, &bytes)?;
+                    let events = frame.events.iter().map(StoredEvent::event).collect();
+                    Ok((frame, events))
+                });
+                let failed = checked.is_err();
+                if tx.send(checked).is_err() || failed {
+                    break;
+                }
+            }
+            (checker.next_position, checker.last_hash)
+        });
+        let folded = fold_frames(&mut state, &rx);
+        // Dropping the receiver lets a reader blocked on a full queue end.
+        drop(rx);
+        let checked = reader.join();
+        folded.map(|()| checked)
+    })?;
+    let (next_position, last_hash) = checked.map_err(|_| OpenError::Corrupt {
+        position: state.next_position,
+        reason: "the log reader thread panicked".into(),
+    })?;
+    state.next_position = next_position;
+    Ok((state, last_hash))
+}
+
+fn fold_frames(state: &mut WriterState, rx: &Receiver<Result<CheckedFrame, OpenError>>) -> Result<(), OpenError> {
+    while let Ok(checked) = rx.recv() {
+        let (frame, decoded) = checked?;
+        let mut events = frame.events.iter().zip(decoded);
         for entry in &frame.commands {
             let mut first = None;
             for _ in 0..entry.event_count {
-                let Some(e) = events.next() else { break };
+                let Some((e, event)) = events.next() else { break };
                 first.get_or_insert(e.position);
-                fold(&mut state, e)?;
+                let event = event.map_err(|err| OpenError::Corrupt {
+                    position: e.position,
+                    reason: err.to_string(),
+                })?;
+                fold(state, e, &event)?;
             }
             state.commands.insert(
                 entry.command_id,
                 CommandRecord {
                     body_hash: entry.body_hash,
-                    first_position: first.unwrap_or(key),
+                    first_position: first.unwrap_or(frame.first_position),
                     event_count: entry.event_count,
                 },
             );
         }
+        state.next_position = frame.first_position + u64::try_from(frame.events.len()).unwrap_or(u64::MAX);
     }
-    state.next_position = checker.next_position;
-    Ok((state, checker.last_hash))
+    Ok(())
 }
 
-fn fold(state: &mut WriterState, e: &StoredEvent) -> Result<(), OpenError> {
+fn fold(state: &mut WriterState, e: &StoredEvent, event: &Event) -> Result<(), OpenError> {
     let corrupt = |reason: String| OpenError::Corrupt {
         position: e.position,
         reason,
@@ -675,10 +718,9 @@ fn fold(state: &mut WriterState, e: &StoredEvent) -> Result<(), OpenError> {
         )));
     }
     positions.push(e.position);
-    let event = e.event().map_err(|err| corrupt(err.to_string()))?;
     state
         .model
-        .apply(&event)
+        .apply(event)
         .map_err(|err| corrupt(err.to_string()))?;
     if state.last_recorded_at.is_some_and(|t| e.recorded_at < t) {
         return Err(corrupt("recorded_at goes backwards".into()));

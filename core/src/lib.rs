@@ -5,7 +5,35 @@
 //!   in-memory write model folded by `apply`. Pure: no IO, no clock.
 //! - [`log`]: the only module that touches sled.
 //!
-//! The durability contract is documented on [`log`].
+//! # Durability contract
+//!
+//! - An append is **acknowledged** (its `submit` returns `Ok`, or its callback
+//!   runs with `Ok`) only after the commit frame holding its events was
+//!   written to sled *and* `sled::Db::flush` returned. Every event of an
+//!   acknowledged command survives a crash of the process (`kill -9`) at any
+//!   later moment; reopening finds it, with gap-free positions and a valid
+//!   hash chain.
+//! - A commit that was not acknowledged may or may not be present after a
+//!   crash, but always whole: a commit is one sled record, so its commands
+//!   land together or not at all.
+//! - sled 0.34's `flush` writes its log with `pwrite` and then calls
+//!   `sync_file_range`, not `fsync`/`fdatasync`. That survives a process
+//!   crash (the data is in the kernel's page cache) but promises nothing
+//!   about a power loss or kernel crash: acknowledged events may be lost
+//!   then, and metadata of a newly grown file may not be on disk. Run on a
+//!   file system and device with power-loss protection, or replicate, if
+//!   that matters. A commit frame larger than a quarter of sled's segment
+//!   (2 MiB with arledger's 8 MiB segments, far above a commit of 1,000
+//!   ordinary commands) goes to a sled blob file, which sled writes without
+//!   any sync: it too survives `kill -9`, not power loss.
+//! - At open the whole log is checked: each frame's CRC, gap-free positions,
+//!   per-stream versions, and the SHA-256 chain. A torn or corrupt record is
+//!   reported as [`log::OpenError::Corrupt`] with its position; the ledger then
+//!   refuses to open rather than drop or serve it.
+//! - If a flush fails, the ledger stops accepting commands (every later
+//!   submit fails with [`log::LogError::Poisoned`]); reopen to continue.
+//!
+//! Sled is touched by `log::store` only.
 
 pub mod clock;
 pub mod domain;

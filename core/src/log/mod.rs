@@ -2,30 +2,7 @@
 //! sled as one record per commit, written by a single writer with group
 //! commit.
 //!
-//! # Durability contract
-//!
-//! - An append is **acknowledged** (its `submit` returns `Ok`, or its callback
-//!   runs with `Ok`) only after the commit frame holding its events was
-//!   written to sled *and* `sled::Db::flush` returned. Every event of an
-//!   acknowledged command survives a crash of the process (`kill -9`) at any
-//!   later moment; reopening finds it, with gap-free positions and a valid
-//!   hash chain.
-//! - A commit that was not acknowledged may or may not be present after a
-//!   crash, but always whole: a commit is one sled record, so its commands
-//!   land together or not at all.
-//! - sled 0.34's `flush` writes its log with `pwrite` and then calls
-//!   `sync_file_range`, not `fsync`/`fdatasync`. That survives a process
-//!   crash (the data is in the kernel's page cache) but promises nothing
-//!   about a power loss or kernel crash: acknowledged events may be lost
-//!   then, and metadata of a newly grown file may not be on disk. Run on a
-//!   file system and device with power-loss protection, or replicate, if
-//!   that matters.
-//! - At open the whole log is checked: each frame's CRC, gap-free positions,
-//!   per-stream versions, and the SHA-256 chain. A torn or corrupt record is
-//!   reported as [`OpenError::Corrupt`] with its position; the ledger then
-//!   refuses to open rather than drop or serve it.
-//! - If a flush fails, the ledger stops accepting commands (every later
-//!   submit fails with [`LogError::Poisoned`]); reopen to continue.
+//! The durability contract is in the crate docs ([`crate`]).
 
 pub mod codec;
 mod store;

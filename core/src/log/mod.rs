@@ -20,8 +20,8 @@ use smallvec::SmallVec;
 use uuid::Uuid;
 
 use crate::clock::Clock;
-use crate::domain::state::CreditPolicy;
 use crate::domain::events::PayloadError;
+use crate::domain::state::CreditPolicy;
 use crate::domain::{Actor, Command, CommandError, Event, WriteModel, decide};
 use crate::ids::{CommandId, EventId, StreamId};
 use codec::{
@@ -652,14 +652,19 @@ fn rebuild(store: &Store, policy: CreditPolicy) -> Result<(WriterState, Hash), O
     Ok((state, last_hash))
 }
 
-fn fold_frames(state: &mut WriterState, rx: &Receiver<Result<CheckedFrame, OpenError>>) -> Result<(), OpenError> {
+fn fold_frames(
+    state: &mut WriterState,
+    rx: &Receiver<Result<CheckedFrame, OpenError>>,
+) -> Result<(), OpenError> {
     while let Ok(checked) = rx.recv() {
         let (frame, decoded) = checked?;
         let mut events = frame.events.iter().zip(decoded);
         for entry in &frame.commands {
             let mut first = None;
             for _ in 0..entry.event_count {
-                let Some((e, event)) = events.next() else { break };
+                let Some((e, event)) = events.next() else {
+                    break;
+                };
                 first.get_or_insert(e.position);
                 let event = event.map_err(|err| OpenError::Corrupt {
                     position: e.position,
@@ -676,7 +681,8 @@ fn fold_frames(state: &mut WriterState, rx: &Receiver<Result<CheckedFrame, OpenE
                 },
             );
         }
-        state.next_position = frame.first_position + u64::try_from(frame.events.len()).unwrap_or(u64::MAX);
+        state.next_position =
+            frame.first_position + u64::try_from(frame.events.len()).unwrap_or(u64::MAX);
     }
     Ok(())
 }

@@ -175,20 +175,7 @@ pub fn decide(
         }
         Command::PlaceOrder(c) => place_order(model, c),
         Command::ReleaseOrder(c) => {
-            let order = model
-                .orders
-                .get(&c.order_id)
-                .ok_or_else(|| CommandError::not_found("order", c.order_id))?;
-            if order.status != OrderStatus::Held {
-                return Err(CommandError::state(
-                    "order",
-                    c.order_id,
-                    format!(
-                        "only a held order can be released; it is {}",
-                        order.status.name()
-                    ),
-                ));
-            }
+            held_order(model, c.order_id, "released")?;
             Ok(vec![Event::OrderReleased(OrderReleased {
                 order_id: c.order_id,
                 by: by(),
@@ -196,20 +183,7 @@ pub fn decide(
             })])
         }
         Command::RejectOrder(c) => {
-            let order = model
-                .orders
-                .get(&c.order_id)
-                .ok_or_else(|| CommandError::not_found("order", c.order_id))?;
-            if order.status != OrderStatus::Held {
-                return Err(CommandError::state(
-                    "order",
-                    c.order_id,
-                    format!(
-                        "only a held order can be rejected; it is {}",
-                        order.status.name()
-                    ),
-                ));
-            }
+            held_order(model, c.order_id, "rejected")?;
             Ok(vec![Event::OrderRejected(OrderRejected {
                 order_id: c.order_id,
                 by: by(),
@@ -218,10 +192,7 @@ pub fn decide(
         }
         Command::CancelOrder(c) => {
             text("reason", &c.reason)?;
-            let order = model
-                .orders
-                .get(&c.order_id)
-                .ok_or_else(|| CommandError::not_found("order", c.order_id))?;
+            let order = find_order(model, c.order_id)?;
             if matches!(
                 order.status,
                 OrderStatus::Shipped | OrderStatus::Cancelled | OrderStatus::Rejected
@@ -243,10 +214,7 @@ pub fn decide(
         Command::ShipOrder(c) => ship_order(model, c),
         Command::AcceptDelivery(c) => {
             text("accepted_by", &c.accepted_by)?;
-            let shipment = model
-                .shipments
-                .get(&c.shipment_id)
-                .ok_or_else(|| CommandError::not_found("shipment", c.shipment_id))?;
+            let shipment = find_shipment(model, c.shipment_id)?;
             if let Some(on) = shipment.accepted_on {
                 return Err(CommandError::state(
                     "shipment",
@@ -272,7 +240,7 @@ pub fn decide(
         }
         Command::IssueInvoice(c) => issue_invoice(model, c),
         Command::IssueCreditNote(c) => {
-            let invoice = invoice(model, c)?;
+            let invoice = find_invoice(model, c.invoice_id)?;
             let amount = amount("amount", c.amount, invoice.currency, Sign::Positive)?;
             let open = invoice.open();
             if amount.amount > open {
@@ -294,10 +262,7 @@ pub fn decide(
         }
         Command::ReceivePayment(c) => receive_payment(model, c),
         Command::AllocatePayment(c) => {
-            let payment = model
-                .payments
-                .get(&c.payment_id)
-                .ok_or_else(|| CommandError::not_found("payment", c.payment_id))?;
+            let payment = find_payment(model, c.payment_id)?;
             if payment.reversed {
                 return Err(CommandError::state(
                     "payment",
@@ -305,10 +270,7 @@ pub fn decide(
                     "it was reversed",
                 ));
             }
-            let inv = model
-                .invoices
-                .get(&c.invoice_id)
-                .ok_or_else(|| CommandError::not_found("invoice", c.invoice_id))?;
+            let inv = find_invoice(model, c.invoice_id)?;
             if inv.customer_id != payment.customer_id {
                 return Err(CommandError::state(
                     "payment",
@@ -362,10 +324,7 @@ pub fn decide(
         }
         Command::ReversePayment(c) => {
             text("reason", &c.reason)?;
-            let payment = model
-                .payments
-                .get(&c.payment_id)
-                .ok_or_else(|| CommandError::not_found("payment", c.payment_id))?;
+            let payment = find_payment(model, c.payment_id)?;
             if payment.reversed {
                 return Err(CommandError::state(
                     "payment",
@@ -381,10 +340,7 @@ pub fn decide(
         }
         Command::WriteOffInvoice(c) => {
             text("reason", &c.reason)?;
-            let inv = model
-                .invoices
-                .get(&c.invoice_id)
-                .ok_or_else(|| CommandError::not_found("invoice", c.invoice_id))?;
+            let inv = find_invoice(model, c.invoice_id)?;
             let amount = amount("amount", c.amount, inv.currency, Sign::Positive)?;
             let open = inv.open();
             if amount.amount > open {
@@ -402,10 +358,7 @@ pub fn decide(
             })])
         }
         Command::RecoverWriteOff(c) => {
-            let inv = model
-                .invoices
-                .get(&c.invoice_id)
-                .ok_or_else(|| CommandError::not_found("invoice", c.invoice_id))?;
+            let inv = find_invoice(model, c.invoice_id)?;
             let amount = amount("amount", c.amount, inv.currency, Sign::Positive)?;
             let recoverable = inv.written_off - inv.recovered;
             if amount.amount > recoverable {
@@ -422,10 +375,7 @@ pub fn decide(
         }
         Command::OpenDispute(c) => {
             text("reason", &c.reason)?;
-            let inv = model
-                .invoices
-                .get(&c.invoice_id)
-                .ok_or_else(|| CommandError::not_found("invoice", c.invoice_id))?;
+            let inv = find_invoice(model, c.invoice_id)?;
             let amount = amount("amount", c.amount, inv.currency, Sign::Positive)?;
             if let Some(disputed) = inv.disputed {
                 return Err(CommandError::state(
@@ -453,10 +403,7 @@ pub fn decide(
         }
         Command::ResolveDispute(c) => {
             text("outcome", &c.outcome)?;
-            let inv = model
-                .invoices
-                .get(&c.invoice_id)
-                .ok_or_else(|| CommandError::not_found("invoice", c.invoice_id))?;
+            let inv = find_invoice(model, c.invoice_id)?;
             if inv.disputed.is_none() {
                 return Err(CommandError::state(
                     "invoice",
@@ -480,10 +427,7 @@ pub fn decide(
                 ));
             }
             for id in &c.invoice_ids {
-                let inv = model
-                    .invoices
-                    .get(id)
-                    .ok_or_else(|| CommandError::not_found("invoice", id))?;
+                let inv = find_invoice(model, *id)?;
                 if inv.customer_id != c.customer_id {
                     return Err(CommandError::invalid(
                         "invoice_ids",
@@ -545,10 +489,7 @@ pub fn decide(
             })])
         }
         Command::AcknowledgeRecall(c) => {
-            let recall = model
-                .recalls
-                .get(&c.recall_id)
-                .ok_or_else(|| CommandError::not_found("recall", c.recall_id))?;
+            let recall = find_recall(model, c.recall_id)?;
             customer(model, c.customer_id)?;
             if recalled_units_shipped(model, &recall.gtin, &recall.lots, c.customer_id) == 0 {
                 return Err(CommandError::state(
@@ -574,10 +515,7 @@ pub fn decide(
         }
         Command::RecordRecallReturn(c) => {
             let quantity = quantity("quantity", c.quantity)?;
-            let recall = model
-                .recalls
-                .get(&c.recall_id)
-                .ok_or_else(|| CommandError::not_found("recall", c.recall_id))?;
+            let recall = find_recall(model, c.recall_id)?;
             customer(model, c.customer_id)?;
             let shipped = recalled_units_shipped(model, &recall.gtin, &recall.lots, c.customer_id);
             let returned = recall.returned.get(&c.customer_id).copied().unwrap_or(0);
@@ -689,10 +627,7 @@ fn place_order(model: &WriteModel, c: &PlaceOrder) -> Result<Vec<Event>, Command
 fn ship_order(model: &WriteModel, c: &ShipOrder) -> Result<Vec<Event>, CommandError> {
     opt_text("ship_to", &Some(c.ship_to.clone()))?;
     lines_count("lines", c.lines.len())?;
-    let order = model
-        .orders
-        .get(&c.order_id)
-        .ok_or_else(|| CommandError::not_found("order", c.order_id))?;
+    let order = find_order(model, c.order_id)?;
     if !order.status.is_live() {
         let hint = match order.status {
             OrderStatus::Held => "a finance manager must release it first",
@@ -886,10 +821,7 @@ fn issue_invoice(model: &WriteModel, c: &IssueInvoice) -> Result<Vec<Event>, Com
                 (None, quantity)
             }
             (Some(shipment_id), Some(line_no)) => {
-                let shipment = model
-                    .shipments
-                    .get(&shipment_id)
-                    .ok_or_else(|| CommandError::not_found("shipment", shipment_id))?;
+                let shipment = find_shipment(model, shipment_id)?;
                 if shipment.customer_id != c.customer_id {
                     return Err(CommandError::invalid(
                         "shipment_id",
@@ -1091,11 +1023,67 @@ fn customer(
         .ok_or_else(|| CommandError::not_found("customer", id))
 }
 
-fn invoice<'a>(model: &'a WriteModel, c: &IssueCreditNote) -> Result<&'a Invoice, CommandError> {
+fn find_order(
+    model: &WriteModel,
+    id: crate::ids::OrderId,
+) -> Result<&super::state::Order, CommandError> {
+    model
+        .orders
+        .get(&id)
+        .ok_or_else(|| CommandError::not_found("order", id))
+}
+
+fn find_invoice(model: &WriteModel, id: crate::ids::InvoiceId) -> Result<&Invoice, CommandError> {
     model
         .invoices
-        .get(&c.invoice_id)
-        .ok_or_else(|| CommandError::not_found("invoice", c.invoice_id))
+        .get(&id)
+        .ok_or_else(|| CommandError::not_found("invoice", id))
+}
+
+fn find_payment(
+    model: &WriteModel,
+    id: crate::ids::PaymentId,
+) -> Result<&super::state::Payment, CommandError> {
+    model
+        .payments
+        .get(&id)
+        .ok_or_else(|| CommandError::not_found("payment", id))
+}
+
+fn find_shipment(
+    model: &WriteModel,
+    id: ShipmentId,
+) -> Result<&super::state::Shipment, CommandError> {
+    model
+        .shipments
+        .get(&id)
+        .ok_or_else(|| CommandError::not_found("shipment", id))
+}
+
+fn find_recall(
+    model: &WriteModel,
+    id: crate::ids::RecallId,
+) -> Result<&super::state::Recall, CommandError> {
+    model
+        .recalls
+        .get(&id)
+        .ok_or_else(|| CommandError::not_found("recall", id))
+}
+
+/// A held order, for release or rejection (`verb`).
+fn held_order(model: &WriteModel, id: crate::ids::OrderId, verb: &str) -> Result<(), CommandError> {
+    let order = find_order(model, id)?;
+    if order.status != OrderStatus::Held {
+        return Err(CommandError::state(
+            "order",
+            id,
+            format!(
+                "only a held order can be {verb}; it is {}",
+                order.status.name()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 enum Sign {

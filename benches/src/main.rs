@@ -337,6 +337,20 @@ fn domain(commands: usize) -> Result<()> {
         "domain_decide_apply_commands_per_s",
         per_second(commands, started),
     );
+    let mut refold = WriteModel::default();
+    for c in &customers {
+        for e in decide(&refold, &admin, &sample::register_customer(*c))? {
+            refold.apply(&e)?;
+        }
+    }
+    let started_apply = Instant::now();
+    for e in &events {
+        refold.apply(e)?;
+    }
+    bench(
+        "domain_apply_events_per_s",
+        per_second(events.len(), started_apply),
+    );
     let started = Instant::now();
     let mut payload = Vec::with_capacity(512);
     let mut bytes = 0usize;

@@ -281,7 +281,8 @@ pub struct Invoice {
     /// Invoice date.
     pub invoice_date: NaiveDate,
     /// Installments.
-    pub installments: Vec<InstallmentState>,
+    /// Installments (most invoices have one: kept inline).
+    pub installments: SmallVec<[InstallmentState; 1]>,
     /// Shipments billed.
     pub shipments: Vec<ShipmentId>,
     /// Written off so far.
@@ -345,7 +346,7 @@ pub struct Payment {
     /// Allocated so far.
     pub allocated: Decimal,
     /// Per invoice installment: amount allocated.
-    pub allocations: Vec<(InvoiceId, u32, Decimal)>,
+    pub allocations: SmallVec<[(InvoiceId, u32, Decimal); 1]>,
     /// Reversed.
     pub reversed: bool,
 }
@@ -623,7 +624,7 @@ impl WriteModel {
                     customer_id: e.customer_id,
                     amount: e.amount,
                     allocated: Decimal::ZERO,
-                    allocations: Vec::new(),
+                    allocations: SmallVec::new(),
                     reversed: false,
                 };
                 if self.payments.insert(e.payment_id, payment).is_some() {

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::error::CommandError;
 use super::terms::PaymentTerms;
 use super::types::{
     CollectionChannel, CreditReason, CustomerKind, PaymentMethod, RiskClass, RiskGrade, Role,
@@ -471,5 +472,16 @@ impl Command {
     /// manager may run every command; auditor and regulator none.
     pub fn permits(&self, role: Role) -> bool {
         matches!(role, Role::Admin | Role::FinanceManager) || self.roles().contains(&role)
+    }
+
+    /// The refusal for a `role` that may not run this command.
+    pub fn forbidden_for(&self, role: Role) -> CommandError {
+        let mut needed = vec!["admin", "finance_manager"];
+        needed.extend(self.roles().iter().map(|r| r.name()));
+        CommandError::Forbidden {
+            role,
+            action: self.action(),
+            needed: needed.join(", "),
+        }
     }
 }

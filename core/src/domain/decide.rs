@@ -4,6 +4,7 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use rustc_hash::FxHashSet;
 
 use super::commands::*;
 use super::error::CommandError;
@@ -24,6 +25,26 @@ pub const SERIALS_PER_LINE_MAX: usize = 10_000;
 pub const QUANTITY_MAX: i64 = 1_000_000_000;
 /// Longest lot or serial number (GS1 AI 10 / AI 21 allow 20 characters).
 pub const LOT_LEN_MAX: usize = 20;
+/// Longest raw UDI string, in bytes (GS1 element strings are far shorter).
+pub const UDI_LEN_MAX: usize = 512;
+/// Most serials and UDIs on one shipment, over all its lines.
+pub const SERIALS_PER_SHIPMENT_MAX: usize = 100_000;
+/// Largest amount, price or document total: 10^15 in the currency's units.
+/// Keeping every amount far below `Decimal::MAX` (about 7.9 * 10^28) means
+/// sums over any realistic number of documents cannot overflow.
+pub const AMOUNT_MAX: Decimal = Decimal::from_parts(0xa4c6_8000, 0x0003_8d7e, 0, false, 0);
+/// Most allocations one auto-allocating payment makes; the rest of the
+/// money stays on account.
+pub const AUTO_ALLOCATIONS_MAX: usize = 999;
+
+/// What `decide` may know besides the model and the command: the business
+/// date on which the ledger records the command (from its clock), so that
+/// a client-supplied date cannot move the credit check into the past.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Context {
+    /// The recording date, if known.
+    pub recorded_on: Option<NaiveDate>,
+}
 
 /// Decides what a command means: the events it produces, or why it is refused.
 pub fn decide(
@@ -31,14 +52,18 @@ pub fn decide(
     actor: &Actor,
     command: &Command,
 ) -> Result<Vec<Event>, CommandError> {
+    decide_in(model, actor, command, Context::default())
+}
+
+/// [`decide`] with the recording context the log supplies.
+pub fn decide_in(
+    model: &WriteModel,
+    actor: &Actor,
+    command: &Command,
+    context: Context,
+) -> Result<Vec<Event>, CommandError> {
     if !command.permits(actor.role) {
-        let mut needed = vec!["admin", "finance_manager"];
-        needed.extend(command.roles().iter().map(|r| r.name()));
-        return Err(CommandError::Forbidden {
-            role: actor.role,
-            action: command.action(),
-            needed: needed.join(", "),
-        });
+        return Err(command.forbidden_for(actor.role));
     }
     let by = || actor.user_id.clone();
     match command {
@@ -173,7 +198,7 @@ pub fn decide(
                 quantity,
             })])
         }
-        Command::PlaceOrder(c) => place_order(model, c),
+        Command::PlaceOrder(c) => place_order(model, c, context),
         Command::ReleaseOrder(c) => {
             held_order(model, c.order_id, "released")?;
             Ok(vec![Event::OrderReleased(OrderReleased {
@@ -467,6 +492,15 @@ pub fn decide(
                     format!("a recall names 1 to {LINES_MAX} lots"),
                 ));
             }
+            if c.serials.len() > SERIALS_PER_SHIPMENT_MAX {
+                return Err(CommandError::invalid(
+                    "serials",
+                    format!("a recall names at most {SERIALS_PER_SHIPMENT_MAX} serials"),
+                ));
+            }
+            for serial in &c.serials {
+                lot_text("serials", serial)?;
+            }
             if !model.products.contains_key(&gtin) {
                 return Err(CommandError::not_found("product", &gtin));
             }
@@ -537,7 +571,11 @@ pub fn decide(
     }
 }
 
-fn place_order(model: &WriteModel, c: &PlaceOrder) -> Result<Vec<Event>, CommandError> {
+fn place_order(
+    model: &WriteModel,
+    c: &PlaceOrder,
+    context: Context,
+) -> Result<Vec<Event>, CommandError> {
     text("number", &c.number)?;
     let currency = currency(&c.currency)?;
     let cust = customer(model, c.customer_id)?;
@@ -558,6 +596,12 @@ fn place_order(model: &WriteModel, c: &PlaceOrder) -> Result<Vec<Event>, Command
         let quantity = quantity("quantity", l.quantity)?;
         let price = amount("unit_price", l.unit_price, currency, Sign::NonNegative)?;
         value += Decimal::from(quantity) * price.amount;
+        if value > AMOUNT_MAX {
+            return Err(CommandError::invalid(
+                "lines",
+                format!("the order's value exceeds {AMOUNT_MAX} {currency}"),
+            ));
+        }
         lines.push(OrderLine {
             line_no: l.line_no,
             gtin,
@@ -582,11 +626,16 @@ fn place_order(model: &WriteModel, c: &PlaceOrder) -> Result<Vec<Event>, Command
         None => (Decimal::ZERO, None),
     };
     let exposure = cust.exposure_in(currency).total() + value;
+    // Overdue as of the later of the order's date and the recording date:
+    // backdating an order must not dodge the overdue hold.
+    let as_of = context
+        .recorded_on
+        .map_or(c.placed_on, |d| d.max(c.placed_on));
     let overdue = cust
         .invoices
         .iter()
         .filter_map(|id| model.invoices.get(id))
-        .any(|inv| inv.overdue_on(c.placed_on));
+        .any(|inv| inv.overdue_on(as_of));
     let mut reasons = Vec::new();
     // No limit set means limit 0, and every order is held until a limit is
     // set or the order is released, even when money on account covers it.
@@ -648,6 +697,8 @@ fn ship_order(model: &WriteModel, c: &ShipOrder) -> Result<Vec<Event>, CommandEr
     // totals when one order line ships from several lots.
     let mut per_line: Vec<(u32, u64)> = Vec::new();
     let mut per_lot: Vec<(&Gtin, &str, u64)> = Vec::new();
+    let mut shipped_serials: FxHashSet<(&Gtin, &str, &str)> = FxHashSet::default();
+    let mut identifiers = 0usize;
     for l in &c.lines {
         let gtin = Gtin::parse(&l.gtin)?;
         lot_text("lot", &l.lot)?;
@@ -705,9 +756,17 @@ fn ship_order(model: &WriteModel, c: &ShipOrder) -> Result<Vec<Event>, CommandEr
                 ),
             ));
         }
-        for (i, serial) in l.serials.iter().enumerate() {
+        identifiers += l.serials.len() + l.udis.len();
+        if identifiers > SERIALS_PER_SHIPMENT_MAX {
+            return Err(CommandError::invalid(
+                "serials",
+                format!("at most {SERIALS_PER_SHIPMENT_MAX} serials and UDIs per shipment"),
+            ));
+        }
+        for serial in &l.serials {
             lot_text("serials", serial)?;
-            if lot.serials.contains(serial) || l.serials[..i].contains(serial) {
+            let fresh = shipped_serials.insert((&ol.gtin, l.lot.as_str(), serial.as_str()));
+            if lot.serials.contains(serial) || !fresh {
                 return Err(CommandError::state(
                     "serial",
                     serial,
@@ -716,9 +775,9 @@ fn ship_order(model: &WriteModel, c: &ShipOrder) -> Result<Vec<Event>, CommandEr
             }
         }
         for udi in &l.udis {
-            if udi.is_empty() || udi.len() > TEXT_LEN_MAX {
+            if udi.is_empty() || udi.len() > UDI_LEN_MAX {
                 return Err(CommandError::UdiInvalid(format!(
-                    "UDI strings must be 1 to {TEXT_LEN_MAX} bytes"
+                    "UDI strings must be 1 to {UDI_LEN_MAX} bytes"
                 )));
             }
         }
@@ -799,6 +858,12 @@ fn issue_invoice(model: &WriteModel, c: &IssueInvoice) -> Result<Vec<Event>, Com
         let net = amount("amount", l.amount, currency, Sign::NonNegative)?;
         let tax = amount("tax", l.tax, currency, Sign::NonNegative)?;
         total += net.amount + tax.amount;
+        if total > AMOUNT_MAX {
+            return Err(CommandError::invalid(
+                "lines",
+                format!("the invoice total exceeds {AMOUNT_MAX} {currency}"),
+            ));
+        }
         let description = l.description.clone().unwrap_or_default();
         if description.len() > TEXT_LEN_MAX {
             return Err(CommandError::invalid(
@@ -969,7 +1034,7 @@ fn receive_payment(model: &WriteModel, c: &ReceivePayment) -> Result<Vec<Event>,
         keyed.sort_by_key(|((due, no, inv, _), _)| (due.is_none(), *due, inv.invoice_date, *no));
         let mut rest = amount.amount;
         for ((_, no, inv, i), invoice_id) in keyed {
-            if rest <= Decimal::ZERO {
+            if rest <= Decimal::ZERO || events.len() > AUTO_ALLOCATIONS_MAX {
                 break;
             }
             let take = rest.min(inv.installments[i].open);
@@ -1105,6 +1170,12 @@ fn amount(
         Sign::Positive => amount > Decimal::ZERO,
         Sign::NonNegative => amount >= Decimal::ZERO,
     };
+    if ok && amount > AMOUNT_MAX {
+        return Err(CommandError::invalid(
+            field,
+            format!("{amount} {currency} exceeds the largest amount arledger takes, {AMOUNT_MAX}"),
+        ));
+    }
     if !ok {
         let rule = match sign {
             Sign::Positive => "must be greater than zero",

@@ -352,8 +352,11 @@ pub struct Payment {
 }
 
 impl Payment {
-    /// Not yet allocated.
+    /// Not yet allocated (nothing, once reversed: the money bounced).
     pub fn unallocated(&self) -> Decimal {
+        if self.reversed {
+            return Decimal::ZERO;
+        }
         self.amount.amount - self.allocated
     }
 }
@@ -655,12 +658,12 @@ impl WriteModel {
                     .payments
                     .get_mut(&e.payment_id)
                     .ok_or_else(|| broken(name, format!("payment {} unknown", e.payment_id)))?;
-                payment.reversed = true;
                 let allocations = std::mem::take(&mut payment.allocations);
                 let (customer_id, currency) = (payment.customer_id, payment.amount.currency);
                 let unallocated = payment.unallocated();
                 let allocated = payment.allocated;
                 payment.allocated = Decimal::ZERO;
+                payment.reversed = true;
                 for (invoice_id, no, amount) in allocations {
                     let invoice = self.invoice_mut(name, invoice_id)?;
                     if let Some(inst) = invoice.installments.iter_mut().find(|i| i.plan.no == no) {

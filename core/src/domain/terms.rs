@@ -66,11 +66,11 @@ impl PaymentTerms {
         }
         let mut sum = Decimal::ZERO;
         for (i, inst) in self.installments.iter().enumerate() {
-            if inst.share_percent <= Decimal::ZERO {
+            if inst.share_percent <= Decimal::ZERO || inst.share_percent > Decimal::ONE_HUNDRED {
                 return Err(CommandError::invalid(
                     "terms",
                     format!(
-                        "installment {} has share {}%; shares must be positive",
+                        "installment {} has share {}%; each share must be above 0% and at most 100%",
                         i + 1,
                         inst.share_percent
                     ),

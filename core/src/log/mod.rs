@@ -20,9 +20,10 @@ use smallvec::SmallVec;
 use uuid::Uuid;
 
 use crate::clock::Clock;
+use crate::domain::decide::{Context, decide_in};
 use crate::domain::events::PayloadError;
 use crate::domain::state::CreditPolicy;
-use crate::domain::{Actor, Command, CommandError, Event, WriteModel, decide};
+use crate::domain::{Actor, Command, CommandError, Event, WriteModel};
 use crate::ids::{CommandId, EventId, StreamId};
 use codec::{
     CanonicalFields, CommandEntry, DecodeError, FrameBuilder, GENESIS_HASH, Hash, StoredEvent,
@@ -37,6 +38,11 @@ pub const COMMIT_COMMANDS_MAX: usize = 5_000;
 pub const BATCH_COMMANDS_MAX: usize = 5_000;
 /// Most events one command may produce.
 pub const EVENTS_PER_COMMAND_MAX: usize = 1_000;
+/// Largest payload of one event, in bytes (a shipment with thousands of
+/// serials and UDIs fits; more must be split into several shipments).
+pub const EVENT_PAYLOAD_BYTES_MAX: usize = 4 * 1024 * 1024;
+const WRITER_THREAD: &str = "arledger-writer";
+const FLUSHER_THREAD: &str = "arledger-flusher";
 /// Requests waiting for the writer before submitters block.
 const WRITER_QUEUE_MAX: usize = 1_024;
 /// Decided commits waiting for their flush.
@@ -151,6 +157,9 @@ pub enum OpenError {
     /// sled failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A thread of the ledger could not be started.
+    #[error("cannot start a ledger thread: {0}")]
+    Thread(std::io::Error),
     /// The stored log is damaged at `position`; it is not served.
     #[error("log corrupt at position {position}: {reason}")]
     Corrupt {
@@ -255,6 +264,11 @@ impl Drop for Inner {
         // Closing the queue ends the writer, which ends the flusher after
         // the last pending commit is flushed and acknowledged.
         self.tx.take();
+        // The last handle may be dropped inside a completion, on the
+        // flusher thread: joining the writer there would wait on itself.
+        if std::thread::current().name() == Some(FLUSHER_THREAD) {
+            return;
+        }
         if let Some(w) = self.writer.take() {
             let _ = w.join();
         }
@@ -292,9 +306,9 @@ impl Ledger {
         let clock = options.clock;
         let commit_max = options.commit_commands_max.clamp(1, COMMIT_COMMANDS_MAX);
         let writer = std::thread::Builder::new()
-            .name("arledger-writer".into())
+            .name(WRITER_THREAD.into())
             .spawn(move || writer_loop(&writer_shared, clock.as_ref(), &rx, commit_max))
-            .map_err(|e| OpenError::Store(StoreError::from(sled::Error::Io(e))))?;
+            .map_err(OpenError::Thread)?;
         Ok(Ledger {
             inner: Arc::new(Inner {
                 shared,
@@ -324,7 +338,13 @@ impl Ledger {
                 let _ = tx.send(result);
             }),
         );
-        rx.recv().unwrap_or(Err(LogError::Closed))
+        rx.recv().unwrap_or_else(|_| {
+            // The completion was dropped unanswered: the writer stopped.
+            Err(match self.inner.shared.poisoned() {
+                Some(why) => LogError::Poisoned(why),
+                None => LogError::Closed,
+            })
+        })
     }
 
     /// Appends a batch and calls `done` once it is durable, from the flusher
@@ -404,16 +424,26 @@ impl Ledger {
             .get(&stream)
             .map(|p| p.iter().copied().filter(|&p| p <= head).collect())
             .unwrap_or_default();
-        let mut out = Vec::with_capacity(positions.len());
-        let mut cached: Vec<StoredEvent> = Vec::new();
+        let mut out: Vec<StoredEvent> = Vec::with_capacity(positions.len());
         for position in positions {
-            if !cached.iter().any(|e| e.position == position) {
-                cached = self.read(position, usize::MAX)?;
-                cached.retain(|e| e.stream_id == stream);
+            if out.last().is_some_and(|e| e.position >= position) {
+                continue;
             }
-            if let Some(e) = cached.iter().find(|e| e.position == position) {
-                out.push(e.clone());
-            }
+            // Decode only the commit that holds this position; its other
+            // events of the stream come along.
+            let Some(item) = self.inner.shared.store.frames_from(position).next() else {
+                break;
+            };
+            let (first, bytes) = item?;
+            let frame = decode_frame(&bytes, None).map_err(|source| LogError::Decode {
+                position: first,
+                source,
+            })?;
+            out.extend(
+                frame.events.into_iter().filter(|e| {
+                    e.stream_id == stream && e.position >= position && e.position <= head
+                }),
+            );
         }
         Ok(out)
     }
@@ -665,6 +695,15 @@ fn fold_frames(
                 let Some((e, event)) = events.next() else {
                     break;
                 };
+                if e.command_id != entry.command_id {
+                    return Err(OpenError::Corrupt {
+                        position: e.position,
+                        reason: format!(
+                            "the commit's command table names command {} for an event of command {}",
+                            entry.command_id.0, e.command_id.0
+                        ),
+                    });
+                }
                 first.get_or_insert(e.position);
                 let event = event.map_err(|err| OpenError::Corrupt {
                     position: e.position,
@@ -736,7 +775,7 @@ fn writer_loop(shared: &Arc<Shared>, clock: &dyn Clock, rx: &Receiver<Request>, 
     let (flush_tx, flush_rx) = mpsc::sync_channel::<Pending>(FLUSH_QUEUE_MAX);
     let flusher_shared = Arc::clone(shared);
     let flusher = std::thread::Builder::new()
-        .name("arledger-flusher".into())
+        .name(FLUSHER_THREAD.into())
         .spawn(move || {
             let last_hash = flusher_shared.head().hash;
             flusher_loop(&flusher_shared, &flush_rx, last_hash);
@@ -769,7 +808,23 @@ fn writer_loop(shared: &Arc<Shared>, clock: &dyn Clock, rx: &Receiver<Request>, 
             }
             continue;
         }
-        let pending = decide_commit(shared, clock, requests);
+        // A panic while deciding means a broken invariant (the model and the
+        // rules disagree): stop accepting commands rather than die silently.
+        let decided = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            decide_commit(shared, clock, requests)
+        }));
+        let pending = match decided {
+            Ok(pending) => pending,
+            Err(panic) => {
+                let why = panic
+                    .downcast_ref::<String>()
+                    .map(String::as_str)
+                    .or_else(|| panic.downcast_ref::<&str>().copied())
+                    .unwrap_or("unknown panic");
+                shared.poison(format!("internal error while deciding a commit: {why}"));
+                continue;
+            }
+        };
         if let Err(mpsc::SendError(p)) = flush_tx.send(pending) {
             for (done, _) in p.replies {
                 done(Err(LogError::Closed));
@@ -795,13 +850,21 @@ fn decide_commit(shared: &Shared, clock: &dyn Clock, requests: Vec<Request>) -> 
     let mut canonical = Vec::with_capacity(256 * 1024);
     let mut ends = Vec::new();
     let mut commands = Vec::new();
-    let mut payload = Vec::with_capacity(256);
+    let mut payloads = Vec::with_capacity(1024);
+    let mut payload_ends = Vec::with_capacity(4);
+    let context = Context {
+        recorded_on: Some(recorded_at.date_naive()),
+    };
     let mut replies = Vec::with_capacity(requests.len());
     for request in requests {
         let mut decisions = Vec::with_capacity(request.batch.len());
         for (s, body_hash) in &request.batch {
             if let Some(record) = state.commands.get(&s.command_id) {
-                decisions.push(if record.body_hash == *body_hash {
+                decisions.push(if !s.command.permits(s.actor.role) {
+                    // A repeat must not reveal another user's outcome to
+                    // a role that could not have run the command.
+                    Decision::Refused(s.command.forbidden_for(s.actor.role))
+                } else if record.body_hash == *body_hash {
                     Decision::Duplicate(*record)
                 } else {
                     Decision::Refused(CommandError::IdempotencyMismatch {
@@ -810,20 +873,21 @@ fn decide_commit(shared: &Shared, clock: &dyn Clock, requests: Vec<Request>) -> 
                 });
                 continue;
             }
-            let events = match decide(&state.model, &s.actor, &s.command) {
+            let user_id = s.actor.user_id.trim();
+            if user_id.is_empty() || s.actor.user_id.len() > codec::USER_ID_LEN_MAX {
+                decisions.push(Decision::Refused(CommandError::InvalidInput {
+                    field: "actor.user_id".into(),
+                    reason: format!("must be 1 to {} bytes", codec::USER_ID_LEN_MAX),
+                }));
+                continue;
+            }
+            let events = match decide_in(&state.model, &s.actor, &s.command, context) {
                 Ok(events) => events,
                 Err(e) => {
                     decisions.push(Decision::Refused(e));
                     continue;
                 }
             };
-            if s.actor.user_id.len() > codec::USER_ID_LEN_MAX {
-                decisions.push(Decision::Refused(CommandError::InvalidInput {
-                    field: "actor.user_id".into(),
-                    reason: format!("at most {} bytes", codec::USER_ID_LEN_MAX),
-                }));
-                continue;
-            }
             assert!(
                 !events.is_empty() && events.len() <= EVENTS_PER_COMMAND_MAX,
                 "decide produced {} events for {}",
@@ -854,9 +918,40 @@ fn decide_commit(shared: &Shared, clock: &dyn Clock, requests: Vec<Request>) -> 
                 }));
                 continue;
             }
+            // Encode before folding, so that an oversized command is refused
+            // while the model is still untouched.
+            payloads.clear();
+            payload_ends.clear();
+            for event in &events {
+                if let Err(e) = event.encode_payload(&mut payloads) {
+                    panic!("event payload does not encode: {e}");
+                }
+                payload_ends.push(payloads.len());
+            }
+            let largest = payload_ends
+                .iter()
+                .scan(0, |start, &end| {
+                    let len = end - *start;
+                    *start = end;
+                    Some(len)
+                })
+                .max()
+                .unwrap_or(0);
+            if largest > EVENT_PAYLOAD_BYTES_MAX {
+                decisions.push(Decision::Refused(CommandError::InvalidInput {
+                    field: s.command.name().into(),
+                    reason: format!(
+                        "the command would record {largest} bytes in one event; at most {EVENT_PAYLOAD_BYTES_MAX}: split it"
+                    ),
+                }));
+                continue;
+            }
             let command_first = state.next_position;
             let mut event_ids = Vec::with_capacity(events.len());
-            for event in &events {
+            let mut payload_start = 0;
+            for (event, &payload_end) in events.iter().zip(&payload_ends) {
+                let payload = &payloads[payload_start..payload_end];
+                payload_start = payload_end;
                 if let Err(e) = state.model.apply(event) {
                     // decide accepted what apply cannot fold: the model is
                     // now inconsistent, so the ledger must stop here.
@@ -864,10 +959,6 @@ fn decide_commit(shared: &Shared, clock: &dyn Clock, requests: Vec<Request>) -> 
                         "write model invariant broken after decide accepted {}: {e}",
                         s.command.name()
                     );
-                }
-                payload.clear();
-                if let Err(e) = event.encode_payload(&mut payload) {
-                    panic!("event payload does not encode: {e}");
                 }
                 let positions = state.streams.entry(stream_id).or_default();
                 positions.push(state.next_position);
@@ -883,7 +974,7 @@ fn decide_commit(shared: &Shared, clock: &dyn Clock, requests: Vec<Request>) -> 
                     command_id: s.command_id,
                     actor: &s.actor,
                     correlation_id: s.correlation_id,
-                    payload: &payload,
+                    payload,
                 };
                 encode_canonical(&fields, &mut canonical);
                 ends.push(canonical.len());

@@ -30,7 +30,8 @@
 //!   per-stream versions, and the SHA-256 chain. A torn or corrupt record is
 //!   reported as [`log::OpenError::Corrupt`] with its position; the ledger then
 //!   refuses to open rather than drop or serve it.
-//! - If a flush fails, the ledger stops accepting commands (every later
+//! - If a flush fails, or an internal invariant breaks while deciding (a
+//!   panic in the writer), the ledger stops accepting commands (every later
 //!   submit fails with [`log::LogError::Poisoned`]); reopen to continue.
 //!
 //! Sled is touched by `log::store` only.

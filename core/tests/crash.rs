@@ -14,8 +14,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use arledger_core::clock::ManualClock;
+use arledger_core::domain::commands::ReceivePayment;
 use arledger_core::domain::{Command, WriteModel};
-use arledger_core::ids::{CommandId, CustomerId, PaymentId};
+use arledger_core::ids::{CommandId, CustomerId, InvoiceId, PaymentId};
 use arledger_core::log::{Ledger, LedgerOptions, Submission};
 use arledger_core::sample;
 use chrono::{TimeZone, Utc};
@@ -119,6 +120,29 @@ fn check(dir: &Path, acknowledged: &[(CommandId, u64, u64)], round: usize, seed:
             );
         }
     }
+    // Every command's events are contiguous: a command lands whole.
+    let mut seen_commands = std::collections::HashSet::new();
+    let mut multi_event_commands = 0usize;
+    for (i, e) in events.iter().enumerate() {
+        let continues = i > 0 && events[i - 1].command_id == e.command_id;
+        if continues {
+            if i < 2 || events[i - 2].command_id != e.command_id {
+                multi_event_commands += 1;
+            }
+        } else {
+            assert!(
+                seen_commands.insert(e.command_id),
+                "{context}: command {} has events in two places",
+                e.command_id.0
+            );
+        }
+    }
+    if round + 1 == ROUNDS {
+        assert!(
+            multi_event_commands > 0,
+            "{context}: no command with several events was exercised"
+        );
+    }
     let mut folded = WriteModel::default();
     for e in &events {
         folded.apply(&e.event().unwrap()).unwrap();
@@ -152,12 +176,25 @@ fn child_worker(ledger: &Ledger, thread: u64, counter: &AtomicU64) {
     let mut mine: Vec<CustomerId> = Vec::new();
     loop {
         let n = counter.fetch_add(1, Ordering::Relaxed);
-        let command = match (mine.last(), rng.gen_range(0..4)) {
-            (Some(customer), 0 | 1) => sample::receive_payment(
+        let command = match (mine.last(), rng.gen_range(0..5)) {
+            (Some(customer), 0) => sample::service_invoice(
+                InvoiceId(Uuid::new_v4()),
+                *customer,
+                Decimal::new(rng.gen_range(1..100_000), 2),
+            ),
+            // A payment that allocates itself over open invoices: one
+            // command, several events, which must land together or not at all.
+            (Some(customer), 1) => match sample::receive_payment(
                 PaymentId(Uuid::new_v4()),
                 *customer,
                 Decimal::new(rng.gen_range(1..1_000_000), 2),
-            ),
+            ) {
+                Command::ReceivePayment(p) => Command::ReceivePayment(ReceivePayment {
+                    auto_allocate: true,
+                    ..p
+                }),
+                other => other,
+            },
             // A refused command now and then: it must append nothing.
             (Some(customer), 2) => sample::register_customer(*customer),
             _ => {

@@ -1129,7 +1129,7 @@ fn registering_a_customer_records_it_with_a_trimmed_name() {
     let mut g = world();
     let events = accepted(when(
         &g,
-        &sales(),
+        &finance(),
         Command::RegisterCustomer(register_customer(NEW_CUSTOMER, "  Lakeside Clinic ")),
     ));
     assert_eq!(
@@ -1156,7 +1156,7 @@ fn registering_a_customer_with_an_empty_name_is_refused() {
         assert_invalid(
             when(
                 &g,
-                &sales(),
+                &finance(),
                 Command::RegisterCustomer(register_customer(NEW_CUSTOMER, name)),
             ),
             "name",
@@ -1170,7 +1170,7 @@ fn registering_a_customer_with_an_overlong_name_is_refused() {
     assert_invalid(
         when(
             &g,
-            &sales(),
+            &finance(),
             Command::RegisterCustomer(register_customer(NEW_CUSTOMER, &long_text())),
         ),
         "name",
@@ -1184,7 +1184,7 @@ fn registering_a_customer_without_region_or_salesperson_is_refused() {
     assert_invalid(
         when(
             &g,
-            &sales(),
+            &finance(),
             Command::RegisterCustomer(RegisterCustomer {
                 region: " ".into(),
                 ..c.clone()
@@ -1195,7 +1195,7 @@ fn registering_a_customer_without_region_or_salesperson_is_refused() {
     assert_invalid(
         when(
             &g,
-            &sales(),
+            &finance(),
             Command::RegisterCustomer(RegisterCustomer {
                 salesperson_id: String::new(),
                 ..c
@@ -1211,7 +1211,7 @@ fn registering_a_customer_with_an_overlong_tax_id_is_refused() {
     assert_invalid(
         when(
             &g,
-            &sales(),
+            &finance(),
             Command::RegisterCustomer(RegisterCustomer {
                 tax_id: Some(long_text()),
                 ..register_customer(NEW_CUSTOMER, "Lakeside Clinic")
@@ -1227,7 +1227,7 @@ fn registering_a_customer_id_twice_is_refused() {
     assert_exists(
         when(
             &g,
-            &sales(),
+            &finance(),
             Command::RegisterCustomer(register_customer(HOSPITAL, "Another")),
         ),
         "customer",
@@ -1244,6 +1244,21 @@ fn warehouse_may_not_register_customers() {
             Command::RegisterCustomer(register_customer(NEW_CUSTOMER, "Lakeside Clinic")),
         ),
         Role::Warehouse,
+    );
+}
+
+/// Customer master data is finance's (domain.md 7 gives sales orders and
+/// collection activity only).
+#[test]
+fn sales_may_not_register_or_update_customers() {
+    let g = world();
+    assert_forbidden(
+        when(
+            &g,
+            &sales(),
+            Command::RegisterCustomer(register_customer(NEW_CUSTOMER, "Lakeside Clinic")),
+        ),
+        Role::Sales,
     );
 }
 

@@ -5,17 +5,22 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken expectations
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arledger_core::clock::ManualClock;
-use arledger_core::domain::commands::SetCreditLimit;
+use arledger_core::domain::commands::*;
+use arledger_core::domain::types::CreditReason;
 use arledger_core::domain::{Command, WriteModel};
-use arledger_core::ids::{CommandId, CustomerId, InvoiceId, PaymentId};
-use arledger_core::log::{Ledger, LedgerOptions, Submission, SubmitError};
+use arledger_core::ids::{
+    CommandId, CreditNoteId, CustomerId, InvoiceId, OrderId, PaymentId, ShipmentId,
+};
+use arledger_core::log::{Ledger, LedgerOptions, Outcome, Submission, SubmitError};
 use arledger_core::sample;
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
 use uuid::Uuid;
 
 #[derive(Clone, Debug)]
@@ -25,6 +30,14 @@ enum Op {
     Invoice(u8, u8, i64),
     Payment(u8, u8, i64),
     Allocate(u8, u8, i64),
+    AutoPay(u8, u8, i64),
+    Reverse(u8),
+    WriteOff(u8, i64),
+    CreditNote(u8, u8, i64),
+    Order(u8, u8, i64),
+    Release(u8),
+    Ship(u8, u8, i64),
+    Cancel(u8),
     Repeat(usize),
     RepeatWithOtherBody(usize),
     Bulk(Vec<Op>),
@@ -37,6 +50,14 @@ fn leaf() -> impl Strategy<Value = Op> {
         (0u8..6, 0u8..8, -100i64..2_000_000).prop_map(|(c, i, a)| Op::Invoice(c, i, a)),
         (0u8..6, 0u8..8, -100i64..2_000_000).prop_map(|(c, p, a)| Op::Payment(c, p, a)),
         (0u8..8, 0u8..8, -100i64..2_000_000).prop_map(|(p, i, a)| Op::Allocate(p, i, a)),
+        (0u8..6, 0u8..8, -100i64..2_000_000).prop_map(|(c, p, a)| Op::AutoPay(c, p, a)),
+        (0u8..8).prop_map(Op::Reverse),
+        (0u8..8, -100i64..2_000_000).prop_map(|(i, a)| Op::WriteOff(i, a)),
+        (0u8..8, 0u8..4, -100i64..2_000_000).prop_map(|(i, n, a)| Op::CreditNote(i, n, a)),
+        (0u8..6, 0u8..6, -2i64..40).prop_map(|(c, o, q)| Op::Order(c, o, q)),
+        (0u8..6).prop_map(Op::Release),
+        (0u8..6, 0u8..6, -2i64..40).prop_map(|(o, sh, q)| Op::Ship(o, sh, q)),
+        (0u8..6).prop_map(Op::Cancel),
         (0usize..64).prop_map(Op::Repeat),
         (0usize..64).prop_map(Op::RepeatWithOtherBody),
     ]
@@ -91,6 +112,70 @@ fn command(op: &Op) -> Command {
             InvoiceId(uuid(2, *i)),
             money(*amount),
         ),
+        Op::AutoPay(c, p, amount) => match sample::receive_payment(
+            PaymentId(uuid(3, *p)),
+            CustomerId(uuid(1, *c)),
+            money(*amount),
+        ) {
+            Command::ReceivePayment(r) => Command::ReceivePayment(ReceivePayment {
+                auto_allocate: true,
+                ..r
+            }),
+            other => other,
+        },
+        Op::Reverse(p) => Command::ReversePayment(ReversePayment {
+            payment_id: PaymentId(uuid(3, *p)),
+            reason: "bounced".into(),
+            reversed_on: sample::date(40),
+        }),
+        Op::WriteOff(i, amount) => Command::WriteOffInvoice(WriteOffInvoice {
+            invoice_id: InvoiceId(uuid(2, *i)),
+            amount: money(*amount),
+            reason: "uncollectible".into(),
+            written_off_on: sample::date(50),
+        }),
+        Op::CreditNote(i, n, amount) => Command::IssueCreditNote(IssueCreditNote {
+            credit_note_id: CreditNoteId(uuid(4, *n)),
+            invoice_id: InvoiceId(uuid(2, *i)),
+            amount: money(*amount),
+            reason: CreditReason::Return,
+            issued_on: sample::date(45),
+        }),
+        Op::Order(c, o, quantity) => Command::PlaceOrder(PlaceOrder {
+            order_id: OrderId(uuid(5, *o)),
+            number: format!("SO-{o}"),
+            customer_id: CustomerId(uuid(1, *c)),
+            currency: "CNY".into(),
+            placed_on: sample::date(30),
+            lines: vec![OrderLineRequest {
+                line_no: 1,
+                gtin: sample::GTIN.into(),
+                quantity: *quantity,
+                unit_price: dec!(120.00),
+            }],
+        }),
+        Op::Release(o) => Command::ReleaseOrder(ReleaseOrder {
+            order_id: OrderId(uuid(5, *o)),
+            note: None,
+        }),
+        Op::Ship(o, sh, quantity) => Command::ShipOrder(ShipOrder {
+            shipment_id: ShipmentId(uuid(6, *sh)),
+            order_id: OrderId(uuid(5, *o)),
+            shipped_on: sample::date(35),
+            ship_to: "Dock 2".into(),
+            lines: vec![ShipLineRequest {
+                line_no: 1,
+                gtin: sample::GTIN.into(),
+                lot: "L1".into(),
+                quantity: *quantity,
+                serials: vec![],
+                udis: vec![],
+            }],
+        }),
+        Op::Cancel(o) => Command::CancelOrder(CancelOrder {
+            order_id: OrderId(uuid(5, *o)),
+            reason: "changed".into(),
+        }),
         Op::Repeat(_) | Op::RepeatWithOtherBody(_) | Op::Bulk(_) => {
             unreachable!("resolved by the caller")
         }
@@ -129,17 +214,20 @@ proptest! {
     // A fixed seed keeps CI deterministic; PROPTEST_RNG_SEED overrides it,
     // and a failure prints the minimal failing sequence.
     #![proptest_config(ProptestConfig {
-        cases: 48,
+        cases: 64,
         failure_persistence: None,
         rng_seed: proptest::test_runner::RngSeed::Fixed(seed()),
         ..ProptestConfig::default()
     })]
 
     #[test]
-    fn the_log_reopened_equals_the_log_before_closing(ops in prop::collection::vec(op(), 1..40)) {
+    fn the_log_reopened_equals_the_log_before_closing(ops in prop::collection::vec(op(), 1..60)) {
         let dir = tempfile::tempdir().unwrap();
         let ledger = open(dir.path());
+        ledger.submit(sample::submit(sample::register_product())).unwrap();
+        ledger.submit(sample::submit(sample::release_lot("L1", 100))).unwrap();
         let mut history: Vec<Submission> = Vec::new();
+        let mut outcomes: HashMap<CommandId, Outcome> = HashMap::new();
         for op in &ops {
             let before = ledger.head().position;
             match op {
@@ -149,8 +237,12 @@ proptest! {
                     let mut appended = 0;
                     for (s, r) in batch.into_iter().zip(results) {
                         if let Ok(outcome) = r {
-                            if !outcome.duplicate {
+                            if outcome.duplicate {
+                                let original = outcomes.get(&s.command_id).unwrap();
+                                prop_assert_eq!(&outcome.event_ids, &original.event_ids);
+                            } else {
                                 appended += outcome.last_position - outcome.first_position + 1;
+                                outcomes.insert(s.command_id, outcome);
                                 history.push(s);
                             }
                         }
@@ -160,10 +252,16 @@ proptest! {
                 _ => {
                     let s = submission(op, &history);
                     match ledger.submit(s.clone()) {
-                        Ok(outcome) if outcome.duplicate => prop_assert_eq!(ledger.head().position, before),
+                        Ok(outcome) if outcome.duplicate => {
+                            prop_assert_eq!(ledger.head().position, before);
+                            let original = outcomes.get(&s.command_id).unwrap();
+                            prop_assert_eq!(outcome.first_position, original.first_position);
+                            prop_assert_eq!(&outcome.event_ids, &original.event_ids);
+                        }
                         Ok(outcome) => {
                             prop_assert_eq!(outcome.first_position, before + 1);
                             prop_assert_eq!(ledger.head().position, outcome.last_position);
+                            outcomes.insert(s.command_id, outcome);
                             history.push(s);
                         }
                         Err(SubmitError::Refused(_)) => prop_assert_eq!(ledger.head().position, before, "refused appended"),
@@ -186,9 +284,10 @@ proptest! {
             folded.apply(&e.event().unwrap()).unwrap();
         }
         prop_assert!(folded == model, "write model differs from a fold from scratch");
-        for s in history.iter().take(5) {
+        for s in &history {
             let again = reopened.submit(s.clone()).unwrap();
             prop_assert!(again.duplicate);
+            prop_assert_eq!(&again.event_ids, &outcomes[&s.command_id].event_ids);
         }
     }
 }

@@ -440,8 +440,8 @@ macro_rules! commands {
 }
 
 commands! {
-    RegisterCustomer => "register customers": [Finance, Sales],
-    UpdateCustomer => "update customers": [Finance, Sales],
+    RegisterCustomer => "register customers": [Finance],
+    UpdateCustomer => "update customers": [Finance],
     SetCreditLimit => "set credit limits": [],
     SetPaymentTerms => "set payment terms": [Finance],
     RegisterProduct => "register products": [Quality],

@@ -347,8 +347,10 @@ impl Ledger {
         })
     }
 
-    /// Appends a batch and calls `done` once it is durable, from the flusher
-    /// thread (for async callers: send into a oneshot channel there).
+    /// Appends a batch and calls `done` exactly once: from the flusher thread
+    /// once the batch is durable (or failed), or at once on the caller's
+    /// thread when the batch is refused as a whole (too large, ledger
+    /// poisoned or closed). For async callers: send into a oneshot channel.
     pub fn submit_with(&self, batch: Vec<Submission>, done: Completion) {
         if batch.len() > BATCH_COMMANDS_MAX {
             done(Err(LogError::BatchTooLarge {

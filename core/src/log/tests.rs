@@ -260,8 +260,13 @@ fn concurrent_submitters_are_group_committed_gap_free() {
         .collect();
     positions.sort_unstable();
     assert_eq!(positions, (1..=400).collect::<Vec<u64>>());
+    // Submitters that arrive while a commit is being flushed share the next
+    // one: with eight threads there must be fewer commits than commands.
     let commits = ledger.inner.shared.store.frames_from(1).count();
-    assert!(commits <= 400, "{commits} commits");
+    assert!(
+        commits < 400,
+        "{commits} commits for 400 commands: no group commit"
+    );
     assert_eq!(ledger.verify().unwrap(), 400);
 }
 

@@ -813,17 +813,28 @@ fn writer_loop(shared: &Arc<Shared>, clock: &dyn Clock, rx: &Receiver<Request>, 
         // A panic while deciding means a broken invariant (the model and the
         // rules disagree): stop accepting commands rather than die silently.
         let decided = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            decide_commit(shared, clock, requests)
+            decide_commit(shared, clock, &requests)
         }));
         let pending = match decided {
-            Ok(pending) => pending,
+            Ok((pending, decisions)) => Pending {
+                replies: requests
+                    .into_iter()
+                    .map(|r| r.done)
+                    .zip(decisions)
+                    .collect(),
+                ..pending
+            },
             Err(panic) => {
                 let why = panic
                     .downcast_ref::<String>()
                     .map(String::as_str)
                     .or_else(|| panic.downcast_ref::<&str>().copied())
                     .unwrap_or("unknown panic");
-                shared.poison(format!("internal error while deciding a commit: {why}"));
+                let why = format!("internal error while deciding a commit: {why}");
+                shared.poison(why.clone());
+                for r in requests {
+                    (r.done)(Err(LogError::Poisoned(why.clone())));
+                }
                 continue;
             }
         };
@@ -839,7 +850,12 @@ fn writer_loop(shared: &Arc<Shared>, clock: &dyn Clock, rx: &Receiver<Request>, 
 
 /// Decides every command of the gathered requests against the write model,
 /// folds the accepted ones in, and encodes them into one frame.
-fn decide_commit(shared: &Shared, clock: &dyn Clock, requests: Vec<Request>) -> Pending {
+/// Returns the commit (without completions) and each request's decisions.
+fn decide_commit(
+    shared: &Shared,
+    clock: &dyn Clock,
+    requests: &[Request],
+) -> (Pending, Vec<Vec<Decision>>) {
     let mut guard = shared.state();
     let state = &mut *guard;
     // recorded_at never goes backwards, whatever the clock does.
@@ -1002,19 +1018,20 @@ fn decide_commit(shared: &Shared, clock: &dyn Clock, requests: Vec<Request>) -> 
                 duplicate: false,
             }));
         }
-        replies.push((request.done, decisions));
+        replies.push(decisions);
     }
     if !ends.is_empty() {
         state.last_recorded_at = Some(recorded_at);
     }
-    Pending {
+    let pending = Pending {
         first_position,
         canonical,
         ends,
         commands,
         recorded_at: state.last_recorded_at,
-        replies,
-    }
+        replies: Vec::new(),
+    };
+    (pending, replies)
 }
 
 fn flusher_loop(shared: &Shared, rx: &Receiver<Pending>, mut last_hash: Hash) {

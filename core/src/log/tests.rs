@@ -283,3 +283,46 @@ fn recorded_at_never_goes_backwards_even_when_the_clock_does() {
     let events = ledger.read(1, 10).unwrap();
     assert!(events[1].recorded_at >= events[0].recorded_at);
 }
+
+/// A clock that fails on demand: a stand-in for any broken invariant met
+/// while deciding a commit.
+struct FailingClock(std::sync::atomic::AtomicBool);
+
+impl Clock for FailingClock {
+    fn now(&self) -> DateTime<Utc> {
+        assert!(
+            !self.0.load(std::sync::atomic::Ordering::SeqCst),
+            "clock failure"
+        );
+        Utc.with_ymd_and_hms(2026, 7, 1, 9, 0, 0).unwrap()
+    }
+}
+
+#[test]
+fn a_panic_while_deciding_poisons_the_ledger_until_it_is_reopened() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(FailingClock(std::sync::atomic::AtomicBool::new(false)));
+    let ledger = Ledger::open(dir.path(), LedgerOptions::new(clock.clone())).unwrap();
+    accepted(&ledger, sample::register_customer(cid(1)));
+    clock.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (tx, rx) = mpsc::channel();
+    ledger.submit_with(
+        vec![sample::submit(sample::register_customer(cid(2)))],
+        Box::new(move |r| tx.send(r).unwrap()),
+    );
+    let first = rx
+        .recv()
+        .expect("the completion is called even when the writer fails");
+    assert!(matches!(first, Err(LogError::Poisoned(ref why)) if why.contains("clock failure")));
+    clock.0.store(false, std::sync::atomic::Ordering::SeqCst);
+    let later = ledger.submit(sample::submit(sample::register_customer(cid(3))));
+    assert!(matches!(
+        later,
+        Err(SubmitError::Log(LogError::Poisoned(_)))
+    ));
+    assert_eq!(ledger.head().position, 1);
+    drop(ledger);
+    let ledger = Ledger::open(dir.path(), LedgerOptions::new(clock)).unwrap();
+    assert_eq!(ledger.head().position, 1);
+    accepted(&ledger, sample::register_customer(cid(3)));
+}

@@ -118,7 +118,7 @@ fn workload(customers: &[CustomerId], commands: usize) -> Vec<Submission> {
 
 /// Batches kept in flight by the bulk path, so that deciding one commit
 /// overlaps with flushing the previous one.
-const IN_FLIGHT_MAX: usize = 8;
+const IN_FLIGHT_MAX: usize = 16;
 
 /// Appends `work` in commits of `commit_size`, keeping up to
 /// `IN_FLIGHT_MAX` batches in flight; returns the events appended.

@@ -46,7 +46,7 @@ const FLUSHER_THREAD: &str = "arledger-flusher";
 /// Requests waiting for the writer before submitters block.
 const WRITER_QUEUE_MAX: usize = 1_024;
 /// Decided commits waiting for their flush.
-const FLUSH_QUEUE_MAX: usize = 2;
+const FLUSH_QUEUE_MAX: usize = 4;
 
 /// Options for [`Ledger::open`].
 pub struct LedgerOptions {

@@ -207,16 +207,27 @@ fn append(commands: usize, customer_count: usize, sizes: &[usize]) -> Result<()>
     let raw_keys = sled_config_for(raw_keys_dir.path()).open()?;
     let per_round = commands / ROUNDS;
     let (mut ours_cpu, mut raw_cpu) = (Duration::ZERO, Duration::ZERO);
+    let mut threads_cpu: Vec<(String, Duration)> = Vec::new();
     let (mut ours_events, mut ours_time) = (0u64, Duration::ZERO);
     let (mut raw_events, mut raw_time) = (0u64, Duration::ZERO);
     let (mut keys_events, mut keys_time) = (0u64, Duration::ZERO);
     let mut raw_position = 1u64;
     for _ in 0..ROUNDS {
         let work = workload(&customers, per_round);
-        let (started, cpu) = (Instant::now(), process_cpu());
+        let (started, cpu, threads) = (Instant::now(), process_cpu(), thread_cpu());
         ours_events += append_pipelined(&ledger, work, 1_000)?;
         ours_time += started.elapsed();
         ours_cpu += process_cpu().saturating_sub(cpu);
+        for (kind, after) in thread_cpu() {
+            let before = threads
+                .iter()
+                .find(|(k, _)| *k == kind)
+                .map_or(Duration::ZERO, |(_, d)| *d);
+            match threads_cpu.iter_mut().find(|(k, _)| *k == kind) {
+                Some((_, total)) => *total += after.saturating_sub(before),
+                None => threads_cpu.push((kind, after.saturating_sub(before))),
+            }
+        }
 
         let (started, cpu) = (Instant::now(), process_cpu());
         raw_events += raw_sled_commit(&raw, &mut raw_position, per_round, avg_event, 1_000)?;
@@ -243,6 +254,15 @@ fn append(commands: usize, customer_count: usize, sizes: &[usize]) -> Result<()>
         "raw_sled_commit_cpu_ns_per_event",
         raw_cpu.as_nanos() / u128::from(raw_events.max(1)),
     );
+    // Where the append path's CPU goes, per thread: the caller (body
+    // hashes, batches), the writer (decide, apply, encode), the flusher
+    // (SHA-256 chain, framing, sled insert and flush) and sled's IO pool.
+    for (kind, cpu) in &threads_cpu {
+        bench(
+            &format!("append_cpu_ns_per_event_{kind}"),
+            cpu.as_nanos() / u128::from(ours_events.max(1)),
+        );
+    }
     let ratio = Decimal::from(ours) / Decimal::from(raw_rate.max(1));
     bench("append_vs_raw_sled_commit_ratio", ratio.round_dp(2));
     let head = ledger.head().position;
@@ -374,14 +394,40 @@ fn domain(commands: usize) -> Result<()> {
     Ok(())
 }
 
-/// CPU time (user + system) of the whole process so far, from /proc.
-fn process_cpu() -> Duration {
-    let ticks = std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .and_then(|stat| {
-            // Fields after the command name (which may hold spaces): utime is
-            // the 14th field overall, stime the 15th.
-            let rest = stat.rsplit_once(')')?.1;
+/// CPU time per kind of thread (threads named alike are summed: `sled-io`).
+fn thread_cpu() -> Vec<(String, Duration)> {
+    let mut out: Vec<(String, Duration)> = Vec::new();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return out;
+    };
+    for task in tasks.filter_map(|t| t.ok()) {
+        let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+        let name = stat
+            .split_once('(')
+            .and_then(|(_, r)| r.rsplit_once(')'))
+            .map_or("", |(n, _)| n);
+        let kind = match name {
+            n if n.starts_with("sled-io") => "sled_io",
+            "arledger-writer" => "writer",
+            "arledger-flushe" => "flusher",
+            "arledger-benche" => "caller",
+            _ => continue,
+        };
+        let cpu = stat_cpu(&stat);
+        match out.iter_mut().find(|(k, _)| k == kind) {
+            Some((_, total)) => *total += cpu,
+            None => out.push((kind.to_string(), cpu)),
+        }
+    }
+    out
+}
+
+/// User + system time from a /proc stat line.
+fn stat_cpu(stat: &str) -> Duration {
+    let ticks = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| {
+            // Fields after the name: utime is the 12th, stime the 13th.
             let fields: Vec<&str> = rest.split_whitespace().collect();
             let utime: u64 = fields.get(11)?.parse().ok()?;
             let stime: u64 = fields.get(12)?.parse().ok()?;
@@ -390,4 +436,9 @@ fn process_cpu() -> Duration {
         .unwrap_or(0);
     // The kernel reports clock ticks, 100 per second on Linux.
     Duration::from_millis(ticks * 10)
+}
+
+/// CPU time (user + system) of the whole process so far, from /proc.
+fn process_cpu() -> Duration {
+    stat_cpu(&std::fs::read_to_string("/proc/self/stat").unwrap_or_default())
 }

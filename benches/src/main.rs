@@ -410,6 +410,7 @@ fn thread_cpu() -> Vec<(String, Duration)> {
             n if n.starts_with("sled-io") => "sled_io",
             "arledger-writer" => "writer",
             "arledger-flushe" => "flusher",
+            "arledger-framer" => "framer",
             "arledger-benche" => "caller",
             _ => continue,
         };

@@ -42,6 +42,7 @@ pub const EVENTS_PER_COMMAND_MAX: usize = 1_000;
 /// serials and UDIs fits; more must be split into several shipments).
 pub const EVENT_PAYLOAD_BYTES_MAX: usize = 4 * 1024 * 1024;
 const WRITER_THREAD: &str = "arledger-writer";
+const FRAMER_THREAD: &str = "arledger-framer";
 const FLUSHER_THREAD: &str = "arledger-flusher";
 /// Requests waiting for the writer before submitters block.
 const WRITER_QUEUE_MAX: usize = 1_024;
@@ -774,18 +775,18 @@ enum Decision {
 }
 
 fn writer_loop(shared: &Arc<Shared>, clock: &dyn Clock, rx: &Receiver<Request>, commit_max: usize) {
-    let (flush_tx, flush_rx) = mpsc::sync_channel::<Pending>(FLUSH_QUEUE_MAX);
-    let flusher_shared = Arc::clone(shared);
-    let flusher = std::thread::Builder::new()
-        .name(FLUSHER_THREAD.into())
+    let (frame_tx, frame_rx) = mpsc::sync_channel::<Pending>(FLUSH_QUEUE_MAX);
+    let framer_shared = Arc::clone(shared);
+    let framer = std::thread::Builder::new()
+        .name(FRAMER_THREAD.into())
         .spawn(move || {
-            let last_hash = flusher_shared.head().hash;
-            flusher_loop(&flusher_shared, &flush_rx, last_hash);
+            let last_hash = framer_shared.head().hash;
+            framer_loop(&framer_shared, &frame_rx, last_hash);
         });
-    let flusher = match flusher {
+    let framer = match framer {
         Ok(f) => f,
         Err(e) => {
-            shared.poison(format!("cannot start the flusher thread: {e}"));
+            shared.poison(format!("cannot start the framer thread: {e}"));
             while let Ok(request) = rx.recv() {
                 (request.done)(Err(LogError::Poisoned(e.to_string())));
             }
@@ -838,14 +839,14 @@ fn writer_loop(shared: &Arc<Shared>, clock: &dyn Clock, rx: &Receiver<Request>, 
                 continue;
             }
         };
-        if let Err(mpsc::SendError(p)) = flush_tx.send(pending) {
+        if let Err(mpsc::SendError(p)) = frame_tx.send(pending) {
             for (done, _) in p.replies {
                 done(Err(LogError::Closed));
             }
         }
     }
-    drop(flush_tx);
-    let _ = flusher.join();
+    drop(frame_tx);
+    let _ = framer.join();
 }
 
 /// Decides every command of the gathered requests against the write model,
@@ -1034,14 +1035,44 @@ fn decide_commit(
     (pending, replies)
 }
 
-fn flusher_loop(shared: &Shared, rx: &Receiver<Pending>, mut last_hash: Hash) {
+/// A commit written to sled but not yet flushed, on its way to the flusher.
+struct Written {
+    /// The head once this commit is durable; `None` when it appended nothing.
+    head: Option<Head>,
+    replies: Vec<(Completion, Vec<Decision>)>,
+}
+
+fn reply_all(replies: Vec<(Completion, Vec<Decision>)>, error: impl Fn() -> LogError) {
+    for (done, _) in replies {
+        done(Err(error()));
+    }
+}
+
+/// Hashes, frames and writes each decided commit to sled (not yet durable),
+/// then hands it to the flusher: hashing and inserting commit n+1 overlaps
+/// with waiting for the disk on commit n.
+fn framer_loop(shared: &Arc<Shared>, rx: &Receiver<Pending>, mut last_hash: Hash) {
+    let (tx, flush_rx) = mpsc::sync_channel::<Written>(FLUSH_QUEUE_MAX);
+    let flusher_shared = Arc::clone(shared);
+    let flusher = std::thread::Builder::new()
+        .name(FLUSHER_THREAD.into())
+        .spawn(move || flusher_loop(&flusher_shared, &flush_rx));
+    let flusher = match flusher {
+        Ok(f) => f,
+        Err(e) => {
+            shared.poison(format!("cannot start the flusher thread: {e}"));
+            while let Ok(pending) = rx.recv() {
+                reply_all(pending.replies, || LogError::Poisoned(e.to_string()));
+            }
+            return;
+        }
+    };
     while let Ok(pending) = rx.recv() {
         if let Some(why) = shared.poisoned() {
-            for (done, _) in pending.replies {
-                done(Err(LogError::Poisoned(why.clone())));
-            }
+            reply_all(pending.replies, || LogError::Poisoned(why.clone()));
             continue;
         }
+        let mut head = None;
         if !pending.ends.is_empty() {
             let mut frame =
                 FrameBuilder::new(pending.first_position, last_hash, pending.canonical.len());
@@ -1059,36 +1090,69 @@ fn flusher_loop(shared: &Shared, rx: &Receiver<Pending>, mut last_hash: Hash) {
                 frame.push_command(*entry);
             }
             let frame = frame.finish();
-            let written = shared
-                .store
-                .put(pending.first_position, &frame)
-                .and_then(|()| shared.store.flush());
-            if let Err(e) = written {
+            if let Err(e) = shared.store.put(pending.first_position, &frame) {
                 shared.poison(e.to_string());
-                for (done, _) in pending.replies {
-                    done(Err(LogError::Poisoned(e.to_string())));
-                }
+                reply_all(pending.replies, || LogError::Poisoned(e.to_string()));
                 continue;
             }
-            let mut head = shared.head.lock().unwrap_or_else(|e| e.into_inner());
-            *head = Head {
+            head = Some(Head {
                 position: position - 1,
                 hash: last_hash,
                 recorded_at: pending.recorded_at,
-            };
-            drop(head);
+            });
+        }
+        let written = Written {
+            head,
+            replies: pending.replies,
+        };
+        if let Err(mpsc::SendError(w)) = tx.send(written) {
+            reply_all(w.replies, || LogError::Closed);
+        }
+    }
+    drop(tx);
+    let _ = flusher.join();
+}
+
+/// Flushes everything written so far with one `flush`, then advances the
+/// durable head, wakes subscribers and acknowledges, in commit order.
+fn flusher_loop(shared: &Shared, rx: &Receiver<Written>) {
+    while let Ok(first) = rx.recv() {
+        // Every commit already handed over was written before it was sent,
+        // so one flush makes all of them durable.
+        let mut batch = vec![first];
+        while let Ok(more) = rx.try_recv() {
+            batch.push(more);
+        }
+        if let Some(why) = shared.poisoned() {
+            for w in batch {
+                reply_all(w.replies, || LogError::Poisoned(why.clone()));
+            }
+            continue;
+        }
+        let last_head = batch.iter().rev().find_map(|w| w.head);
+        if let Some(head) = last_head {
+            if let Err(e) = shared.store.flush() {
+                shared.poison(e.to_string());
+                for w in batch {
+                    reply_all(w.replies, || LogError::Poisoned(e.to_string()));
+                }
+                continue;
+            }
+            *shared.head.lock().unwrap_or_else(|e| e.into_inner()) = head;
             shared.head_changed.notify_all();
         }
-        for (done, decisions) in pending.replies {
-            let results = decisions
-                .into_iter()
-                .map(|d| match d {
-                    Decision::Accepted(outcome) => Ok(Ok(outcome)),
-                    Decision::Refused(e) => Ok(Err(e)),
-                    Decision::Duplicate(record) => duplicate_outcome(shared, record).map(Ok),
-                })
-                .collect::<Result<Vec<_>, LogError>>();
-            done(results);
+        for w in batch {
+            for (done, decisions) in w.replies {
+                let results = decisions
+                    .into_iter()
+                    .map(|d| match d {
+                        Decision::Accepted(outcome) => Ok(Ok(outcome)),
+                        Decision::Refused(e) => Ok(Err(e)),
+                        Decision::Duplicate(record) => duplicate_outcome(shared, record).map(Ok),
+                    })
+                    .collect::<Result<Vec<_>, LogError>>();
+                done(results);
+            }
         }
     }
 }

@@ -495,6 +495,12 @@ macro_rules! events {
                 match self { $(Event::$name(e) => bincode::serialize_into(out, e),)* }
             }
 
+            /// Length of the encoded payload, without encoding it.
+            pub fn payload_len(&self) -> usize {
+                let len = match self { $(Event::$name(e) => bincode::serialized_size(e),)* };
+                len.ok().and_then(|n| usize::try_from(n).ok()).unwrap_or(usize::MAX)
+            }
+
             /// Decodes a payload stored at the *current* version of `type_name`.
             pub(crate) fn decode_current(type_name: &str, bytes: &[u8]) -> Option<Result<Event, bincode::Error>> {
                 match type_name {

@@ -754,17 +754,28 @@ fn fold(state: &mut WriterState, e: &StoredEvent, event: &Event) -> Result<(), O
     Ok(())
 }
 
-/// A decided commit on its way to the flusher, which hashes, frames,
-/// writes and flushes it: hashing there lets it overlap with deciding the
-/// next commit on the writer thread.
+/// An accepted event waiting to be encoded by the framer.
+struct PendingEvent {
+    event: Event,
+    stream_id: StreamId,
+    stream_version: u64,
+    event_id: EventId,
+    /// Which submission produced it: (batch, index in the batch).
+    submission: (usize, usize),
+}
+
+/// A decided commit on its way to the framer, which encodes, hashes and
+/// writes it: that work overlaps with deciding the next commit on the
+/// writer thread, and the submissions are dropped there too.
 struct Pending {
     first_position: u64,
-    /// Canonical bytes of every event, back to back.
-    canonical: Vec<u8>,
-    /// End offset of each event in `canonical`.
-    ends: Vec<usize>,
+    /// recorded_at of this commit's events.
+    recorded_at: DateTime<Utc>,
+    /// recorded_at of the log's last event once this commit is durable.
+    head_recorded_at: Option<DateTime<Utc>>,
+    batches: Vec<Vec<(Submission, Hash)>>,
+    events: Vec<PendingEvent>,
     commands: Vec<CommandEntry>,
-    recorded_at: Option<DateTime<Utc>>,
     replies: Vec<(Completion, Vec<Decision>)>,
 }
 
@@ -813,16 +824,15 @@ fn writer_loop(shared: &Arc<Shared>, clock: &dyn Clock, rx: &Receiver<Request>, 
         }
         // A panic while deciding means a broken invariant (the model and the
         // rules disagree): stop accepting commands rather than die silently.
+        let (batches, dones): (Vec<_>, Vec<_>) =
+            requests.into_iter().map(|r| (r.batch, r.done)).unzip();
         let decided = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            decide_commit(shared, clock, &requests)
+            decide_commit(shared, clock, &batches)
         }));
         let pending = match decided {
             Ok((pending, decisions)) => Pending {
-                replies: requests
-                    .into_iter()
-                    .map(|r| r.done)
-                    .zip(decisions)
-                    .collect(),
+                batches,
+                replies: dones.into_iter().zip(decisions).collect(),
                 ..pending
             },
             Err(panic) => {
@@ -833,8 +843,8 @@ fn writer_loop(shared: &Arc<Shared>, clock: &dyn Clock, rx: &Receiver<Request>, 
                     .unwrap_or("unknown panic");
                 let why = format!("internal error while deciding a commit: {why}");
                 shared.poison(why.clone());
-                for r in requests {
-                    (r.done)(Err(LogError::Poisoned(why.clone())));
+                for done in dones {
+                    done(Err(LogError::Poisoned(why.clone())));
                 }
                 continue;
             }
@@ -849,13 +859,13 @@ fn writer_loop(shared: &Arc<Shared>, clock: &dyn Clock, rx: &Receiver<Request>, 
     let _ = framer.join();
 }
 
-/// Decides every command of the gathered requests against the write model,
-/// folds the accepted ones in, and encodes them into one frame.
-/// Returns the commit (without completions) and each request's decisions.
+/// Decides every command of the gathered batches against the write model
+/// and folds the accepted ones in. Returns the commit (without its
+/// submissions and completions) and each batch's decisions.
 fn decide_commit(
     shared: &Shared,
     clock: &dyn Clock,
-    requests: &[Request],
+    batches: &[Vec<(Submission, Hash)>],
 ) -> (Pending, Vec<Vec<Decision>>) {
     let mut guard = shared.state();
     let state = &mut *guard;
@@ -866,18 +876,15 @@ fn decide_commit(
         _ => now,
     };
     let first_position = state.next_position;
-    let mut canonical = Vec::with_capacity(256 * 1024);
-    let mut ends = Vec::new();
+    let mut pending_events: Vec<PendingEvent> = Vec::with_capacity(1024);
     let mut commands = Vec::new();
-    let mut payloads = Vec::with_capacity(1024);
-    let mut payload_ends = Vec::with_capacity(4);
     let context = Context {
         recorded_on: Some(recorded_at.date_naive()),
     };
-    let mut replies = Vec::with_capacity(requests.len());
-    for request in requests {
-        let mut decisions = Vec::with_capacity(request.batch.len());
-        for (s, body_hash) in &request.batch {
+    let mut replies = Vec::with_capacity(batches.len());
+    for (batch_index, batch) in batches.iter().enumerate() {
+        let mut decisions = Vec::with_capacity(batch.len());
+        for (index, (s, body_hash)) in batch.iter().enumerate() {
             if let Some(record) = state.commands.get(&s.command_id) {
                 decisions.push(if !s.command.permits(s.actor.role) {
                     // A repeat must not reveal another user's outcome to
@@ -937,23 +944,13 @@ fn decide_commit(
                 }));
                 continue;
             }
-            // Encode before folding, so that an oversized command is refused
-            // while the model is still untouched.
-            payloads.clear();
-            payload_ends.clear();
-            for event in &events {
-                if let Err(e) = event.encode_payload(&mut payloads) {
-                    panic!("event payload does not encode: {e}");
-                }
-                payload_ends.push(payloads.len());
-            }
-            let largest = payload_ends
+            // Only shipments and recalls can carry enough serials and UDIs
+            // to outgrow an event; measure them before folding, so that an
+            // oversized command is refused while the model is untouched.
+            let largest = events
                 .iter()
-                .scan(0, |start, &end| {
-                    let len = end - *start;
-                    *start = end;
-                    Some(len)
-                })
+                .filter(|e| matches!(e, Event::OrderShipped(_) | Event::RecallIssued(_)))
+                .map(|e| e.payload_len())
                 .max()
                 .unwrap_or(0);
             if largest > EVENT_PAYLOAD_BYTES_MAX {
@@ -967,11 +964,9 @@ fn decide_commit(
             }
             let command_first = state.next_position;
             let mut event_ids = Vec::with_capacity(events.len());
-            let mut payload_start = 0;
-            for (event, &payload_end) in events.iter().zip(&payload_ends) {
-                let payload = &payloads[payload_start..payload_end];
-                payload_start = payload_end;
-                if let Err(e) = state.model.apply(event) {
+            let event_count = u32::try_from(events.len()).unwrap_or(u32::MAX);
+            for event in events {
+                if let Err(e) = state.model.apply(&event) {
                     // decide accepted what apply cannot fold: the model is
                     // now inconsistent, so the ledger must stop here.
                     panic!(
@@ -982,25 +977,16 @@ fn decide_commit(
                 let positions = state.streams.entry(stream_id).or_default();
                 positions.push(state.next_position);
                 let event_id = EventId(Uuid::new_v4());
-                let fields = CanonicalFields {
-                    position: state.next_position,
+                pending_events.push(PendingEvent {
+                    event,
                     stream_id,
                     stream_version: u64::try_from(positions.len()).unwrap_or(u64::MAX),
                     event_id,
-                    event_type: event.type_name(),
-                    schema_version: event.schema_version(),
-                    recorded_at,
-                    command_id: s.command_id,
-                    actor: &s.actor,
-                    correlation_id: s.correlation_id,
-                    payload,
-                };
-                encode_canonical(&fields, &mut canonical);
-                ends.push(canonical.len());
+                    submission: (batch_index, index),
+                });
                 state.next_position += 1;
                 event_ids.push(event_id);
             }
-            let event_count = u32::try_from(events.len()).unwrap_or(u32::MAX);
             let record = CommandRecord {
                 body_hash: *body_hash,
                 first_position: command_first,
@@ -1021,15 +1007,16 @@ fn decide_commit(
         }
         replies.push(decisions);
     }
-    if !ends.is_empty() {
+    if !pending_events.is_empty() {
         state.last_recorded_at = Some(recorded_at);
     }
     let pending = Pending {
         first_position,
-        canonical,
-        ends,
+        recorded_at,
+        head_recorded_at: state.last_recorded_at,
+        batches: Vec::new(),
+        events: pending_events,
         commands,
-        recorded_at: state.last_recorded_at,
         replies: Vec::new(),
     };
     (pending, replies)
@@ -1067,24 +1054,54 @@ fn framer_loop(shared: &Arc<Shared>, rx: &Receiver<Pending>, mut last_hash: Hash
             return;
         }
     };
+    let mut payload = Vec::with_capacity(1024);
+    let mut canonical = Vec::with_capacity(1024);
     while let Ok(pending) = rx.recv() {
         if let Some(why) = shared.poisoned() {
             reply_all(pending.replies, || LogError::Poisoned(why.clone()));
             continue;
         }
         let mut head = None;
-        if !pending.ends.is_empty() {
-            let mut frame =
-                FrameBuilder::new(pending.first_position, last_hash, pending.canonical.len());
+        if !pending.events.is_empty() {
+            let mut frame = FrameBuilder::new(
+                pending.first_position,
+                last_hash,
+                pending.events.len() * 320,
+            );
             let mut position = pending.first_position;
-            let mut start = 0;
-            for &end in &pending.ends {
-                let bytes = &pending.canonical[start..end];
-                let content: Hash = Sha256::digest(bytes).into();
+            let mut unencodable = None;
+            for e in &pending.events {
+                payload.clear();
+                if let Err(err) = e.event.encode_payload(&mut payload) {
+                    unencodable = Some(format!("event at {position} does not encode: {err}"));
+                    break;
+                }
+                let (batch, index) = e.submission;
+                let s = &pending.batches[batch][index].0;
+                let fields = CanonicalFields {
+                    position,
+                    stream_id: e.stream_id,
+                    stream_version: e.stream_version,
+                    event_id: e.event_id,
+                    event_type: e.event.type_name(),
+                    schema_version: e.event.schema_version(),
+                    recorded_at: pending.recorded_at,
+                    command_id: s.command_id,
+                    actor: &s.actor,
+                    correlation_id: s.correlation_id,
+                    payload: &payload,
+                };
+                canonical.clear();
+                encode_canonical(&fields, &mut canonical);
+                let content: Hash = Sha256::digest(&canonical).into();
                 last_hash = chain_hash(&last_hash, position, &content);
-                frame.push_event(bytes, &last_hash);
+                frame.push_event(&canonical, &last_hash);
                 position += 1;
-                start = end;
+            }
+            if let Some(why) = unencodable {
+                shared.poison(why.clone());
+                reply_all(pending.replies, || LogError::Poisoned(why.clone()));
+                continue;
             }
             for entry in &pending.commands {
                 frame.push_command(*entry);
@@ -1098,7 +1115,7 @@ fn framer_loop(shared: &Arc<Shared>, rx: &Receiver<Pending>, mut last_hash: Hash
             head = Some(Head {
                 position: position - 1,
                 hash: last_hash,
-                recorded_at: pending.recorded_at,
+                recorded_at: pending.head_recorded_at,
             });
         }
         let written = Written {

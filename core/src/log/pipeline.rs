@@ -1,0 +1,457 @@
+//! The append pipeline: the writer decides and folds, the framer encodes,
+//! hashes and writes each commit to sled, the flusher makes everything
+//! written durable with one flush and then acknowledges, in order.
+
+use super::*;
+
+/// An accepted event waiting to be encoded by the framer.
+struct PendingEvent {
+    event: Event,
+    stream_id: StreamId,
+    stream_version: u64,
+    event_id: EventId,
+    /// Which submission produced it: (batch, index in the batch).
+    submission: (usize, usize),
+}
+
+/// A decided commit on its way to the framer, which encodes, hashes and
+/// writes it: that work overlaps with deciding the next commit on the
+/// writer thread, and the submissions are dropped there too.
+struct Pending {
+    first_position: u64,
+    /// recorded_at of this commit's events.
+    recorded_at: DateTime<Utc>,
+    /// recorded_at of the log's last event once this commit is durable.
+    head_recorded_at: Option<DateTime<Utc>>,
+    batches: Vec<Vec<(Submission, Hash)>>,
+    events: Vec<PendingEvent>,
+    commands: Vec<CommandEntry>,
+    replies: Vec<(Completion, Vec<Decision>)>,
+}
+
+enum Decision {
+    Accepted(Outcome),
+    Duplicate(CommandRecord),
+    Refused(CommandError),
+}
+
+pub(super) fn writer_loop(
+    shared: &Arc<Shared>,
+    clock: &dyn Clock,
+    rx: &Receiver<Request>,
+    commit_max: usize,
+) {
+    let (frame_tx, frame_rx) = mpsc::sync_channel::<Pending>(FLUSH_QUEUE_MAX);
+    let framer_shared = Arc::clone(shared);
+    let framer = std::thread::Builder::new()
+        .name(FRAMER_THREAD.into())
+        .spawn(move || {
+            let last_hash = framer_shared.head().hash;
+            framer_loop(&framer_shared, &frame_rx, last_hash);
+        });
+    let framer = match framer {
+        Ok(f) => f,
+        Err(e) => {
+            shared.poison(format!("cannot start the framer thread: {e}"));
+            while let Ok(request) = rx.recv() {
+                (request.done)(Err(LogError::Poisoned(e.to_string())));
+            }
+            return;
+        }
+    };
+    while let Ok(first) = rx.recv() {
+        let mut requests = vec![first];
+        let mut commands = requests[0].batch.len();
+        while commands < commit_max {
+            match rx.try_recv() {
+                Ok(r) => {
+                    commands += r.batch.len();
+                    requests.push(r);
+                }
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+            }
+        }
+        if let Some(why) = shared.poisoned() {
+            for r in requests {
+                (r.done)(Err(LogError::Poisoned(why.clone())));
+            }
+            continue;
+        }
+        // A panic while deciding means a broken invariant (the model and the
+        // rules disagree): stop accepting commands rather than die silently.
+        let (batches, dones): (Vec<_>, Vec<_>) =
+            requests.into_iter().map(|r| (r.batch, r.done)).unzip();
+        let decided = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            decide_commit(shared, clock, &batches)
+        }));
+        let pending = match decided {
+            Ok((pending, decisions)) => Pending {
+                batches,
+                replies: dones.into_iter().zip(decisions).collect(),
+                ..pending
+            },
+            Err(panic) => {
+                let why = panic
+                    .downcast_ref::<String>()
+                    .map(String::as_str)
+                    .or_else(|| panic.downcast_ref::<&str>().copied())
+                    .unwrap_or("unknown panic");
+                let why = format!("internal error while deciding a commit: {why}");
+                shared.poison(why.clone());
+                for done in dones {
+                    done(Err(LogError::Poisoned(why.clone())));
+                }
+                continue;
+            }
+        };
+        if let Err(mpsc::SendError(p)) = frame_tx.send(pending) {
+            for (done, _) in p.replies {
+                done(Err(LogError::Closed));
+            }
+        }
+    }
+    drop(frame_tx);
+    let _ = framer.join();
+}
+
+/// Decides every command of the gathered batches against the write model
+/// and folds the accepted ones in. Returns the commit (without its
+/// submissions and completions) and each batch's decisions.
+fn decide_commit(
+    shared: &Shared,
+    clock: &dyn Clock,
+    batches: &[Vec<(Submission, Hash)>],
+) -> (Pending, Vec<Vec<Decision>>) {
+    let mut guard = shared.state();
+    let state = &mut *guard;
+    // recorded_at never goes backwards, whatever the clock does.
+    let now = clock.now();
+    let recorded_at = match state.last_recorded_at {
+        Some(last) if last > now => last,
+        _ => now,
+    };
+    let first_position = state.next_position;
+    let mut pending_events: Vec<PendingEvent> = Vec::with_capacity(1024);
+    let mut commands = Vec::new();
+    let context = Context {
+        recorded_on: Some(recorded_at.date_naive()),
+    };
+    let mut replies = Vec::with_capacity(batches.len());
+    for (batch_index, batch) in batches.iter().enumerate() {
+        let mut decisions = Vec::with_capacity(batch.len());
+        for (index, (s, body_hash)) in batch.iter().enumerate() {
+            if let Some(record) = state.commands.get(&s.command_id) {
+                decisions.push(if !s.command.permits(s.actor.role) {
+                    // A repeat must not reveal another user's outcome to
+                    // a role that could not have run the command.
+                    Decision::Refused(s.command.forbidden_for(s.actor.role))
+                } else if record.body_hash == *body_hash {
+                    Decision::Duplicate(*record)
+                } else {
+                    Decision::Refused(CommandError::IdempotencyMismatch {
+                        command_id: s.command_id.to_string(),
+                    })
+                });
+                continue;
+            }
+            let user_id = s.actor.user_id.trim();
+            if user_id.is_empty() || s.actor.user_id.len() > codec::USER_ID_LEN_MAX {
+                decisions.push(Decision::Refused(CommandError::InvalidInput {
+                    field: "actor.user_id".into(),
+                    reason: format!("must be 1 to {} bytes", codec::USER_ID_LEN_MAX),
+                }));
+                continue;
+            }
+            let events = match decide_in(&state.model, &s.actor, &s.command, context) {
+                Ok(events) => events,
+                Err(e) => {
+                    decisions.push(Decision::Refused(e));
+                    continue;
+                }
+            };
+            assert!(
+                !events.is_empty() && events.len() <= EVENTS_PER_COMMAND_MAX,
+                "decide produced {} events for {}",
+                events.len(),
+                s.command.name()
+            );
+            let stream_id = events[0].stream_id();
+            assert!(
+                events.iter().all(|e| e.stream_id() == stream_id),
+                "a command's events share one stream"
+            );
+            let version = state
+                .streams
+                .get(&stream_id)
+                .map_or(0, |p| u64::try_from(p.len()).unwrap_or(u64::MAX));
+            let conflict = match s.expected_version {
+                ExpectedVersion::Any => None,
+                ExpectedVersion::NoStream if version == 0 => None,
+                ExpectedVersion::NoStream => Some("no stream".to_string()),
+                ExpectedVersion::Exact(v) if v == version => None,
+                ExpectedVersion::Exact(v) => Some(v.to_string()),
+            };
+            if let Some(expected) = conflict {
+                decisions.push(Decision::Refused(CommandError::ConcurrencyConflict {
+                    stream: stream_id.to_string(),
+                    expected,
+                    actual: version,
+                }));
+                continue;
+            }
+            // Only shipments and recalls can carry enough serials and UDIs
+            // to outgrow an event; measure them before folding, so that an
+            // oversized command is refused while the model is untouched.
+            let largest = events
+                .iter()
+                .filter(|e| matches!(e, Event::OrderShipped(_) | Event::RecallIssued(_)))
+                .map(|e| e.payload_len())
+                .max()
+                .unwrap_or(0);
+            if largest > EVENT_PAYLOAD_BYTES_MAX {
+                decisions.push(Decision::Refused(CommandError::InvalidInput {
+                    field: s.command.name().into(),
+                    reason: format!(
+                        "the command would record {largest} bytes in one event; at most {EVENT_PAYLOAD_BYTES_MAX}: split it"
+                    ),
+                }));
+                continue;
+            }
+            let command_first = state.next_position;
+            let mut event_ids = Vec::with_capacity(events.len());
+            let event_count = u32::try_from(events.len()).unwrap_or(u32::MAX);
+            for event in events {
+                if let Err(e) = state.model.apply(&event) {
+                    // decide accepted what apply cannot fold: the model is
+                    // now inconsistent, so the ledger must stop here.
+                    panic!(
+                        "write model invariant broken after decide accepted {}: {e}",
+                        s.command.name()
+                    );
+                }
+                let positions = state.streams.entry(stream_id).or_default();
+                positions.push(state.next_position);
+                let event_id = EventId(Uuid::new_v4());
+                pending_events.push(PendingEvent {
+                    event,
+                    stream_id,
+                    stream_version: u64::try_from(positions.len()).unwrap_or(u64::MAX),
+                    event_id,
+                    submission: (batch_index, index),
+                });
+                state.next_position += 1;
+                event_ids.push(event_id);
+            }
+            let record = CommandRecord {
+                body_hash: *body_hash,
+                first_position: command_first,
+                event_count,
+            };
+            state.commands.insert(s.command_id, record);
+            commands.push(CommandEntry {
+                command_id: s.command_id,
+                body_hash: *body_hash,
+                event_count,
+            });
+            decisions.push(Decision::Accepted(Outcome {
+                first_position: command_first,
+                last_position: state.next_position - 1,
+                event_ids,
+                duplicate: false,
+            }));
+        }
+        replies.push(decisions);
+    }
+    if !pending_events.is_empty() {
+        state.last_recorded_at = Some(recorded_at);
+    }
+    let pending = Pending {
+        first_position,
+        recorded_at,
+        head_recorded_at: state.last_recorded_at,
+        batches: Vec::new(),
+        events: pending_events,
+        commands,
+        replies: Vec::new(),
+    };
+    (pending, replies)
+}
+
+/// A commit written to sled but not yet flushed, on its way to the flusher.
+struct Written {
+    /// The head once this commit is durable; `None` when it appended nothing.
+    head: Option<Head>,
+    replies: Vec<(Completion, Vec<Decision>)>,
+}
+
+fn reply_all(replies: Vec<(Completion, Vec<Decision>)>, error: impl Fn() -> LogError) {
+    for (done, _) in replies {
+        done(Err(error()));
+    }
+}
+
+/// Hashes, frames and writes each decided commit to sled (not yet durable),
+/// then hands it to the flusher: hashing and inserting commit n+1 overlaps
+/// with waiting for the disk on commit n.
+fn framer_loop(shared: &Arc<Shared>, rx: &Receiver<Pending>, mut last_hash: Hash) {
+    let (tx, flush_rx) = mpsc::sync_channel::<Written>(FLUSH_QUEUE_MAX);
+    let flusher_shared = Arc::clone(shared);
+    let flusher = std::thread::Builder::new()
+        .name(FLUSHER_THREAD.into())
+        .spawn(move || flusher_loop(&flusher_shared, &flush_rx));
+    let flusher = match flusher {
+        Ok(f) => f,
+        Err(e) => {
+            shared.poison(format!("cannot start the flusher thread: {e}"));
+            while let Ok(pending) = rx.recv() {
+                reply_all(pending.replies, || LogError::Poisoned(e.to_string()));
+            }
+            return;
+        }
+    };
+    let mut payload = Vec::with_capacity(1024);
+    let mut canonical = Vec::with_capacity(1024);
+    while let Ok(pending) = rx.recv() {
+        if let Some(why) = shared.poisoned() {
+            reply_all(pending.replies, || LogError::Poisoned(why.clone()));
+            continue;
+        }
+        let mut head = None;
+        if !pending.events.is_empty() {
+            let mut frame = FrameBuilder::new(
+                pending.first_position,
+                last_hash,
+                pending.events.len() * 320,
+            );
+            let mut position = pending.first_position;
+            let mut unencodable = None;
+            for e in &pending.events {
+                payload.clear();
+                if let Err(err) = e.event.encode_payload(&mut payload) {
+                    unencodable = Some(format!("event at {position} does not encode: {err}"));
+                    break;
+                }
+                let (batch, index) = e.submission;
+                let s = &pending.batches[batch][index].0;
+                let fields = CanonicalFields {
+                    position,
+                    stream_id: e.stream_id,
+                    stream_version: e.stream_version,
+                    event_id: e.event_id,
+                    event_type: e.event.type_name(),
+                    schema_version: e.event.schema_version(),
+                    recorded_at: pending.recorded_at,
+                    command_id: s.command_id,
+                    actor: &s.actor,
+                    correlation_id: s.correlation_id,
+                    payload: &payload,
+                };
+                canonical.clear();
+                encode_canonical(&fields, &mut canonical);
+                let content: Hash = Sha256::digest(&canonical).into();
+                last_hash = chain_hash(&last_hash, position, &content);
+                frame.push_event(&canonical, &last_hash);
+                position += 1;
+            }
+            if let Some(why) = unencodable {
+                shared.poison(why.clone());
+                reply_all(pending.replies, || LogError::Poisoned(why.clone()));
+                continue;
+            }
+            for entry in &pending.commands {
+                frame.push_command(*entry);
+            }
+            let frame = frame.finish();
+            if let Err(e) = shared.store.put(pending.first_position, &frame) {
+                shared.poison(e.to_string());
+                reply_all(pending.replies, || LogError::Poisoned(e.to_string()));
+                continue;
+            }
+            head = Some(Head {
+                position: position - 1,
+                hash: last_hash,
+                recorded_at: pending.head_recorded_at,
+            });
+        }
+        let written = Written {
+            head,
+            replies: pending.replies,
+        };
+        if let Err(mpsc::SendError(w)) = tx.send(written) {
+            reply_all(w.replies, || LogError::Closed);
+        }
+    }
+    drop(tx);
+    let _ = flusher.join();
+}
+
+/// Flushes everything written so far with one `flush`, then advances the
+/// durable head, wakes subscribers and acknowledges, in commit order.
+fn flusher_loop(shared: &Shared, rx: &Receiver<Written>) {
+    while let Ok(first) = rx.recv() {
+        // Every commit already handed over was written before it was sent,
+        // so one flush makes all of them durable.
+        let mut batch = vec![first];
+        while let Ok(more) = rx.try_recv() {
+            batch.push(more);
+        }
+        if let Some(why) = shared.poisoned() {
+            for w in batch {
+                reply_all(w.replies, || LogError::Poisoned(why.clone()));
+            }
+            continue;
+        }
+        let last_head = batch.iter().rev().find_map(|w| w.head);
+        if let Some(head) = last_head {
+            if let Err(e) = shared.store.flush() {
+                shared.poison(e.to_string());
+                for w in batch {
+                    reply_all(w.replies, || LogError::Poisoned(e.to_string()));
+                }
+                continue;
+            }
+            *shared.head.lock().unwrap_or_else(|e| e.into_inner()) = head;
+            shared.head_changed.notify_all();
+        }
+        for w in batch {
+            for (done, decisions) in w.replies {
+                let results = decisions
+                    .into_iter()
+                    .map(|d| match d {
+                        Decision::Accepted(outcome) => Ok(Ok(outcome)),
+                        Decision::Refused(e) => Ok(Err(e)),
+                        Decision::Duplicate(record) => duplicate_outcome(shared, record).map(Ok),
+                    })
+                    .collect::<Result<Vec<_>, LogError>>();
+                done(results);
+            }
+        }
+    }
+}
+
+/// The original outcome of a repeated command, read back from the log.
+fn duplicate_outcome(shared: &Shared, record: CommandRecord) -> Result<Outcome, LogError> {
+    let count = usize::try_from(record.event_count).unwrap_or(usize::MAX);
+    let mut event_ids = Vec::with_capacity(count);
+    'frames: for item in shared.store.frames_from(record.first_position) {
+        let (first, bytes) = item?;
+        let frame = decode_frame(&bytes, None).map_err(|source| LogError::Decode {
+            position: first,
+            source,
+        })?;
+        for e in frame.events {
+            if e.position >= record.first_position {
+                event_ids.push(e.event_id);
+                if event_ids.len() == count {
+                    break 'frames;
+                }
+            }
+        }
+    }
+    Ok(Outcome {
+        first_position: record.first_position,
+        last_position: record.first_position + u64::from(record.event_count) - 1,
+        event_ids,
+        duplicate: true,
+    })
+}

@@ -75,7 +75,9 @@ fn main() -> Result<()> {
 }
 
 fn bench(name: &str, value: impl std::fmt::Display) {
-    println!("BENCH {name} {value}");
+    use std::io::Write;
+    // A closed pipe (`| head`) is not worth a panic.
+    let _ = writeln!(std::io::stdout(), "BENCH {name} {value}");
 }
 
 fn per_second(count: usize, started: Instant) -> u64 {

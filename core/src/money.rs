@@ -152,6 +152,7 @@ impl FromStr for Currency {
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Money {
     /// The amount; its scale never exceeds the currency's minor units.
+    #[serde(with = "decimal_bytes")]
     pub amount: Decimal,
     /// The currency.
     pub currency: Currency,
@@ -212,6 +213,26 @@ impl fmt::Display for Money {
 impl fmt::Debug for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)
+    }
+}
+
+/// Decimals in stored payloads: rust_decimal's documented, stable 16-byte
+/// form (`Decimal::serialize`: flags, then the 96-bit mantissa, little
+/// endian), which bincode writes as 16 plain bytes. A decimal string would
+/// have to be formatted on every append and parsed on every rebuild.
+pub mod decimal_bytes {
+    use rust_decimal::Decimal;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes the 16-byte form.
+    pub fn serialize<S: Serializer>(value: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(&value.serialize(), s)
+    }
+
+    /// Reads the 16-byte form.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+        let bytes = <[u8; 16]>::deserialize(d)?;
+        Ok(Decimal::deserialize(bytes))
     }
 }
 

@@ -122,6 +122,7 @@ pub struct OrderLine {
     /// Units ordered.
     pub quantity: u64,
     /// Price per unit in the order's currency.
+    #[serde(with = "crate::money::decimal_bytes")]
     pub unit_price: Decimal,
 }
 
@@ -256,8 +257,10 @@ pub struct InvoiceLine {
     /// Text.
     pub description: String,
     /// Net amount.
+    #[serde(with = "crate::money::decimal_bytes")]
     pub amount: Decimal,
     /// Tax on it.
+    #[serde(with = "crate::money::decimal_bytes")]
     pub tax: Decimal,
 }
 

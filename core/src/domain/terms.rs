@@ -29,6 +29,7 @@ pub enum TermsBase {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct InstallmentTerms {
     /// Share of the invoice total, in percent.
+    #[serde(with = "crate::money::decimal_bytes")]
     pub share_percent: Decimal,
     /// Days after the base date.
     pub days: u32,

@@ -20,7 +20,7 @@
 //! | 1 + n | actor user id, length-prefixed UTF-8 (at most 255 bytes) |
 //! | 1 + n | actor role name (`finance_manager`), length-prefixed |
 //! | 1 (+ 16) | correlation id: 0, or 1 followed by the UUID |
-//! | 4 + n | payload: length, then the event struct in bincode 1.3 default options |
+//! | 4 + n | payload: length, then the event struct in bincode 1.3 default options (decimals as rust_decimal's 16-byte form, dates as i32 day numbers) |
 //!
 //! content_hash(n) = SHA-256(canonical bytes of event n);
 //! hash(n) = SHA-256(hash(n-1) ‖ position n as u64 big-endian ‖ content_hash(n)),

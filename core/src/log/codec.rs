@@ -396,15 +396,6 @@ pub struct Frame {
     pub events: Vec<StoredEvent>,
 }
 
-/// The first position and event count of a frame, read from its header only.
-pub fn frame_span(bytes: &[u8]) -> Result<(u64, u32), DecodeError> {
-    let mut r = Reader { bytes };
-    if r.take(4)? != FRAME_MAGIC {
-        return Err(DecodeError::Malformed("not a commit frame"));
-    }
-    Ok((r.u64()?, r.u32()?))
-}
-
 /// Sees each event's canonical bytes and stored hash while a frame decodes.
 pub type CanonicalVisitor<'a> = &'a mut dyn FnMut(&[u8], &Hash);
 

@@ -44,6 +44,16 @@ enum Bench {
         #[arg(long, value_delimiter = ',', default_values_t = [1usize, 10, 100, 1_000])]
         sizes: Vec<usize>,
     },
+    /// Reopen a ledger of the append workload several times: checking the
+    /// whole log and rebuilding the write model.
+    Rebuild {
+        /// Commands appended before reopening.
+        #[arg(long, default_value_t = 300_000)]
+        commands: usize,
+        /// Reopens measured; the median is reported.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
     /// The pure domain on the append workload: decide + apply, then payload
     /// encoding, without the log (where the writer's time goes).
     Domain {
@@ -71,6 +81,7 @@ fn main() -> Result<()> {
             sizes,
         } => append(commands, customers, &sizes),
         Bench::Domain { commands } => domain(commands),
+        Bench::Rebuild { commands, runs } => rebuild(commands, runs),
     }
 }
 
@@ -444,4 +455,35 @@ fn stat_cpu(stat: &str) -> Duration {
 /// CPU time (user + system) of the whole process so far, from /proc.
 fn process_cpu() -> Duration {
     stat_cpu(&std::fs::read_to_string("/proc/self/stat").unwrap_or_default())
+}
+
+fn rebuild(commands: usize, runs: usize) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let head = {
+        let ledger = open(dir.path(), 1_000)?;
+        let customers = register_customers(&ledger, 1_000)?;
+        append_pipelined(&ledger, workload(&customers, commands), 1_000)?;
+        ledger.head().position
+    };
+    let mut rates = Vec::with_capacity(runs);
+    for _ in 0..runs.max(1) {
+        let started = Instant::now();
+        let ledger = open(dir.path(), 1_000)?;
+        let elapsed = started.elapsed();
+        if ledger.head().position != head {
+            bail!("reopened at {} instead of {head}", ledger.head().position);
+        }
+        rates.push(rate(head, elapsed));
+    }
+    rates.sort_unstable();
+    bench("rebuild_events", head);
+    bench(
+        "rebuild_write_model_events_per_s_median",
+        rates[rates.len() / 2],
+    );
+    bench(
+        "rebuild_write_model_events_per_s_best",
+        rates[rates.len() - 1],
+    );
+    Ok(())
 }

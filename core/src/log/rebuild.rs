@@ -94,8 +94,24 @@ impl ChainChecker {
 /// Frames checked and decoded, waiting to be folded at open.
 const REBUILD_QUEUE_MAX: usize = 4;
 
-/// A checked frame with its decoded payloads.
-type CheckedFrame = (codec::Frame, Vec<Result<Event, PayloadError>>);
+/// What folding needs of an event's envelope (no heap data: the stored
+/// event itself is dropped on the reader thread).
+#[derive(Clone, Copy)]
+struct Envelope {
+    position: u64,
+    stream_id: StreamId,
+    stream_version: u64,
+    command_id: CommandId,
+    recorded_at: DateTime<Utc>,
+}
+
+/// A checked frame: its first position, command table, and each event's
+/// envelope with its decoded payload.
+struct CheckedFrame {
+    first_position: u64,
+    commands: Vec<CommandEntry>,
+    events: Vec<(Envelope, Result<Event, PayloadError>)>,
+}
 
 /// Reads the whole log, checks it, and folds the write model. Reading,
 /// checking (CRC, SHA-256 chain) and payload decoding run on one thread,
@@ -118,8 +134,25 @@ pub(super) fn rebuild(
             for item in store.frames_from(1) {
                 let checked = item.map_err(OpenError::from).and_then(|(key, bytes)| {
                     let frame = checker.frame(key, &bytes)?;
-                    let events = frame.events.iter().map(StoredEvent::event).collect();
-                    Ok((frame, events))
+                    let events = frame
+                        .events
+                        .iter()
+                        .map(|e| {
+                            let envelope = Envelope {
+                                position: e.position,
+                                stream_id: e.stream_id,
+                                stream_version: e.stream_version,
+                                command_id: e.command_id,
+                                recorded_at: e.recorded_at,
+                            };
+                            (envelope, e.event())
+                        })
+                        .collect();
+                    Ok(CheckedFrame {
+                        first_position: frame.first_position,
+                        commands: frame.commands,
+                        events,
+                    })
                 });
                 let failed = checked.is_err();
                 if tx.send(checked).is_err() || failed {
@@ -147,8 +180,9 @@ fn fold_frames(
     rx: &Receiver<Result<CheckedFrame, OpenError>>,
 ) -> Result<(), OpenError> {
     while let Ok(checked) = rx.recv() {
-        let (frame, decoded) = checked?;
-        let mut events = frame.events.iter().zip(decoded);
+        let frame = checked?;
+        let event_count = u64::try_from(frame.events.len()).unwrap_or(u64::MAX);
+        let mut events = frame.events.into_iter();
         for entry in &frame.commands {
             let mut first = None;
             for _ in 0..entry.event_count {
@@ -169,7 +203,7 @@ fn fold_frames(
                     position: e.position,
                     reason: err.to_string(),
                 })?;
-                fold(state, e, &event)?;
+                fold(state, &e, &event)?;
             }
             state.commands.insert(
                 entry.command_id,
@@ -180,13 +214,12 @@ fn fold_frames(
                 },
             );
         }
-        state.next_position =
-            frame.first_position + u64::try_from(frame.events.len()).unwrap_or(u64::MAX);
+        state.next_position = frame.first_position + event_count;
     }
     Ok(())
 }
 
-fn fold(state: &mut WriterState, e: &StoredEvent, event: &Event) -> Result<(), OpenError> {
+fn fold(state: &mut WriterState, e: &Envelope, event: &Event) -> Result<(), OpenError> {
     let corrupt = |reason: String| OpenError::Corrupt {
         position: e.position,
         reason,

@@ -424,6 +424,7 @@ fn thread_cpu() -> Vec<(String, Duration)> {
             "arledger-writer" => "writer",
             "arledger-flushe" => "flusher",
             "arledger-framer" => "framer",
+            "arledger-reader" => "reader",
             "arledger-benche" => "caller",
             _ => continue,
         };
@@ -466,16 +467,35 @@ fn rebuild(commands: usize, runs: usize) -> Result<()> {
         ledger.head().position
     };
     let mut rates = Vec::with_capacity(runs);
+    let (mut cpu_caller, mut cpu_total) = (Duration::ZERO, Duration::ZERO);
     for _ in 0..runs.max(1) {
+        let (before, total_before) = (thread_cpu(), process_cpu());
         let started = Instant::now();
         let ledger = open(dir.path(), 1_000)?;
         let elapsed = started.elapsed();
+        // The reader thread is gone by now; the caller folds.
+        let caller = |cpu: &[(String, Duration)]| {
+            cpu.iter()
+                .find(|(k, _)| k == "caller")
+                .map_or(Duration::ZERO, |(_, d)| *d)
+        };
+        cpu_caller += caller(&thread_cpu()).saturating_sub(caller(&before));
+        cpu_total += process_cpu().saturating_sub(total_before);
         if ledger.head().position != head {
             bail!("reopened at {} instead of {head}", ledger.head().position);
         }
         rates.push(rate(head, elapsed));
     }
     rates.sort_unstable();
+    let folded = u128::from(head) * u128::try_from(runs.max(1))?;
+    bench(
+        "rebuild_cpu_ns_per_event",
+        cpu_total.as_nanos() / folded.max(1),
+    );
+    bench(
+        "rebuild_fold_cpu_ns_per_event",
+        cpu_caller.as_nanos() / folded.max(1),
+    );
     bench("rebuild_events", head);
     bench(
         "rebuild_write_model_events_per_s_median",

@@ -91,6 +91,8 @@ impl ChainChecker {
     }
 }
 
+const READER_THREAD: &str = "arledger-reader";
+
 /// Frames checked and decoded, waiting to be folded at open.
 const REBUILD_QUEUE_MAX: usize = 4;
 
@@ -129,38 +131,44 @@ pub(super) fn rebuild(
     };
     let (tx, rx) = mpsc::sync_channel::<Result<CheckedFrame, OpenError>>(REBUILD_QUEUE_MAX);
     let checked = std::thread::scope(|scope| {
-        let reader = scope.spawn(move || {
-            let mut checker = ChainChecker::new();
-            for item in store.frames_from(1) {
-                let checked = item.map_err(OpenError::from).and_then(|(key, bytes)| {
-                    let frame = checker.frame(key, &bytes)?;
-                    let events = frame
-                        .events
-                        .iter()
-                        .map(|e| {
-                            let envelope = Envelope {
-                                position: e.position,
-                                stream_id: e.stream_id,
-                                stream_version: e.stream_version,
-                                command_id: e.command_id,
-                                recorded_at: e.recorded_at,
-                            };
-                            (envelope, e.event())
+        let reader = std::thread::Builder::new()
+            .name(READER_THREAD.into())
+            .spawn_scoped(scope, move || {
+                let mut checker = ChainChecker::new();
+                for item in store.frames_from(1) {
+                    let checked = item.map_err(OpenError::from).and_then(|(key, bytes)| {
+                        let frame = checker.frame(key, &bytes)?;
+                        let events = frame
+                            .events
+                            .iter()
+                            .map(|e| {
+                                let envelope = Envelope {
+                                    position: e.position,
+                                    stream_id: e.stream_id,
+                                    stream_version: e.stream_version,
+                                    command_id: e.command_id,
+                                    recorded_at: e.recorded_at,
+                                };
+                                (envelope, e.event())
+                            })
+                            .collect();
+                        Ok(CheckedFrame {
+                            first_position: frame.first_position,
+                            commands: frame.commands,
+                            events,
                         })
-                        .collect();
-                    Ok(CheckedFrame {
-                        first_position: frame.first_position,
-                        commands: frame.commands,
-                        events,
-                    })
-                });
-                let failed = checked.is_err();
-                if tx.send(checked).is_err() || failed {
-                    break;
+                    });
+                    let failed = checked.is_err();
+                    if tx.send(checked).is_err() || failed {
+                        break;
+                    }
                 }
-            }
-            (checker.next_position, checker.last_hash)
-        });
+                (checker.next_position, checker.last_hash)
+            });
+        let reader = match reader {
+            Ok(reader) => reader,
+            Err(e) => return Err(OpenError::Thread(e)),
+        };
         let folded = fold_frames(&mut state, &rx);
         // Dropping the receiver lets a reader blocked on a full queue end.
         drop(rx);

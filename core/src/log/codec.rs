@@ -254,8 +254,65 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Decodes canonical bytes (without the hash) into an event.
-pub fn decode_canonical(bytes: &[u8], hash: Hash) -> Result<StoredEvent, DecodeError> {
+/// An event's canonical bytes parsed in place: nothing copied.
+#[derive(Clone, Copy, Debug)]
+pub struct CanonicalRef<'a> {
+    /// Position.
+    pub position: u64,
+    /// Stream.
+    pub stream_id: StreamId,
+    /// Stream version.
+    pub stream_version: u64,
+    /// Event id.
+    pub event_id: EventId,
+    /// Type name (one of `EVENT_TYPES`).
+    pub event_type: &'static str,
+    /// Schema version.
+    pub schema_version: u16,
+    /// Recorded at.
+    pub recorded_at: DateTime<Utc>,
+    /// Command id.
+    pub command_id: CommandId,
+    /// Actor's user id.
+    pub user_id: &'a str,
+    /// Actor's role.
+    pub role: Role,
+    /// Correlation id.
+    pub correlation_id: Option<Uuid>,
+    /// Stored payload.
+    pub payload: &'a [u8],
+}
+
+impl CanonicalRef<'_> {
+    /// Decodes the payload, upcasting old schema versions.
+    pub fn event(&self) -> Result<Event, PayloadError> {
+        Event::decode(self.event_type, self.schema_version, self.payload)
+    }
+
+    /// An owned copy.
+    pub fn to_stored(&self, hash: Hash) -> StoredEvent {
+        StoredEvent {
+            position: self.position,
+            stream_id: self.stream_id,
+            stream_version: self.stream_version,
+            event_id: self.event_id,
+            event_type: self.event_type,
+            schema_version: self.schema_version,
+            recorded_at: self.recorded_at,
+            command_id: self.command_id,
+            actor: Actor {
+                user_id: self.user_id.to_string(),
+                role: self.role,
+            },
+            correlation_id: self.correlation_id,
+            payload: self.payload.to_vec(),
+            hash,
+        }
+    }
+}
+
+/// Parses canonical bytes in place.
+pub fn parse_canonical(bytes: &[u8]) -> Result<CanonicalRef<'_>, DecodeError> {
     let mut r = Reader { bytes };
     if r.u8()? != CANONICAL_FORMAT {
         return Err(DecodeError::Malformed("unknown canonical format"));
@@ -280,8 +337,7 @@ pub fn decode_canonical(bytes: &[u8], hash: Hash) -> Result<StoredEvent, DecodeE
         .ok_or(DecodeError::Malformed("recorded_at out of range"))?;
     let command_id = CommandId(r.uuid()?);
     let user_id = std::str::from_utf8(r.short()?)
-        .map_err(|_| DecodeError::Malformed("user id is not UTF-8"))?
-        .to_string();
+        .map_err(|_| DecodeError::Malformed("user id is not UTF-8"))?;
     let role_name = std::str::from_utf8(r.short()?).map_err(|_| DecodeError::Malformed("role"))?;
     let role = Role::parse(role_name).map_err(|_| DecodeError::Malformed("unknown role"))?;
     let correlation_id = match r.u8()? {
@@ -290,11 +346,11 @@ pub fn decode_canonical(bytes: &[u8], hash: Hash) -> Result<StoredEvent, DecodeE
         _ => return Err(DecodeError::Malformed("correlation flag")),
     };
     let n = r.len()?;
-    let payload = r.take(n)?.to_vec();
+    let payload = r.take(n)?;
     if !r.bytes.is_empty() {
         return Err(DecodeError::Malformed("trailing bytes after payload"));
     }
-    Ok(StoredEvent {
+    Ok(CanonicalRef {
         position,
         stream_id,
         stream_version,
@@ -303,11 +359,16 @@ pub fn decode_canonical(bytes: &[u8], hash: Hash) -> Result<StoredEvent, DecodeE
         schema_version,
         recorded_at,
         command_id,
-        actor: Actor { user_id, role },
+        user_id,
+        role,
         correlation_id,
         payload,
-        hash,
     })
+}
+
+/// Decodes canonical bytes (without the hash) into an owned event.
+pub fn decode_canonical(bytes: &[u8], hash: Hash) -> Result<StoredEvent, DecodeError> {
+    Ok(parse_canonical(bytes)?.to_stored(hash))
 }
 
 /// One command's entry in a frame: what idempotency needs after reopen.
@@ -396,15 +457,49 @@ pub struct Frame {
     pub events: Vec<StoredEvent>,
 }
 
-/// Sees each event's canonical bytes and stored hash while a frame decodes.
-pub type CanonicalVisitor<'a> = &'a mut dyn FnMut(&[u8], &Hash);
+/// One event of a parsed frame: its canonical bytes, parsed in place, and
+/// its stored hash.
+#[derive(Clone, Copy, Debug)]
+pub struct EventRef<'a> {
+    /// The canonical bytes, as hashed.
+    pub canonical: &'a [u8],
+    /// The parsed envelope and payload.
+    pub parsed: CanonicalRef<'a>,
+    /// hash(position) as stored.
+    pub hash: Hash,
+}
 
-/// Decodes a frame, verifying its CRC. With `canonical` set, the canonical
-/// bytes of each event are handed to it (for hash verification).
-pub fn decode_frame(
-    bytes: &[u8],
-    mut canonical: Option<CanonicalVisitor<'_>>,
-) -> Result<Frame, DecodeError> {
+/// A frame parsed in place, CRC verified.
+#[derive(Clone, Debug)]
+pub struct FrameRef<'a> {
+    /// Position of its first event.
+    pub first_position: u64,
+    /// hash(first_position - 1).
+    pub prev_hash: Hash,
+    /// Commands, in order.
+    pub commands: Vec<CommandEntry>,
+    /// Events, in order.
+    pub events: Vec<EventRef<'a>>,
+}
+
+impl FrameRef<'_> {
+    /// An owned copy.
+    pub fn to_frame(&self) -> Frame {
+        Frame {
+            first_position: self.first_position,
+            prev_hash: self.prev_hash,
+            commands: self.commands.clone(),
+            events: self
+                .events
+                .iter()
+                .map(|e| e.parsed.to_stored(e.hash))
+                .collect(),
+        }
+    }
+}
+
+/// Parses a frame in place, verifying its CRC.
+pub fn parse_frame(bytes: &[u8]) -> Result<FrameRef<'_>, DecodeError> {
     if bytes.len() < 4 {
         return Err(DecodeError::Malformed("frame shorter than its checksum"));
     }
@@ -424,12 +519,13 @@ pub fn decode_frame(
     let mut events = Vec::with_capacity(event_count.min(1 << 16));
     for _ in 0..event_count {
         let n = r.len()?;
-        let bytes = r.take(n)?;
+        let canonical = r.take(n)?;
         let hash: Hash = r.array()?;
-        if let Some(f) = canonical.as_mut() {
-            f(bytes, &hash);
-        }
-        events.push(decode_canonical(bytes, hash)?);
+        events.push(EventRef {
+            canonical,
+            parsed: parse_canonical(canonical)?,
+            hash,
+        });
     }
     let command_count = r.len()?;
     let mut commands = Vec::with_capacity(command_count.min(1 << 16));
@@ -443,10 +539,15 @@ pub fn decode_frame(
     if !r.bytes.is_empty() {
         return Err(DecodeError::Malformed("trailing bytes in frame"));
     }
-    Ok(Frame {
+    Ok(FrameRef {
         first_position,
         prev_hash,
         commands,
         events,
     })
+}
+
+/// Decodes a frame into owned events, verifying its CRC.
+pub fn decode_frame(bytes: &[u8]) -> Result<Frame, DecodeError> {
+    Ok(parse_frame(bytes)?.to_frame())
 }

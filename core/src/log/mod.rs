@@ -28,8 +28,8 @@ use crate::domain::state::CreditPolicy;
 use crate::domain::{Actor, Command, CommandError, Event, WriteModel};
 use crate::ids::{CommandId, EventId, StreamId};
 use codec::{
-    CanonicalFields, CommandEntry, DecodeError, FrameBuilder, GENESIS_HASH, Hash, StoredEvent,
-    chain_hash, decode_frame, encode_canonical,
+    CanonicalFields, CommandEntry, DecodeError, FrameBuilder, FrameRef, GENESIS_HASH, Hash,
+    StoredEvent, chain_hash, decode_frame, encode_canonical, parse_frame,
 };
 use pipeline::writer_loop;
 use rebuild::ChainChecker;
@@ -404,7 +404,7 @@ impl Ledger {
             if first > head {
                 break;
             }
-            let frame = decode_frame(&bytes, None).map_err(|source| LogError::Decode {
+            let frame = decode_frame(&bytes).map_err(|source| LogError::Decode {
                 position: first,
                 source,
             })?;
@@ -442,7 +442,7 @@ impl Ledger {
                 break;
             };
             let (first, bytes) = item?;
-            let frame = decode_frame(&bytes, None).map_err(|source| LogError::Decode {
+            let frame = decode_frame(&bytes).map_err(|source| LogError::Decode {
                 position: first,
                 source,
             })?;

@@ -435,7 +435,7 @@ fn duplicate_outcome(shared: &Shared, record: CommandRecord) -> Result<Outcome, 
     let mut event_ids = Vec::with_capacity(count);
     'frames: for item in shared.store.frames_from(record.first_position) {
         let (first, bytes) = item?;
-        let frame = decode_frame(&bytes, None).map_err(|source| LogError::Decode {
+        let frame = decode_frame(&bytes).map_err(|source| LogError::Decode {
             position: first,
             source,
         })?;

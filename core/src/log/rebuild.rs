@@ -18,7 +18,11 @@ impl ChainChecker {
         }
     }
 
-    pub(super) fn frame(&mut self, key: u64, bytes: &[u8]) -> Result<codec::Frame, OpenError> {
+    pub(super) fn frame<'a>(
+        &mut self,
+        key: u64,
+        bytes: &'a [u8],
+    ) -> Result<FrameRef<'a>, OpenError> {
         let corrupt = |position: u64, reason: String| OpenError::Corrupt { position, reason };
         if key != self.next_position {
             return Err(corrupt(
@@ -29,25 +33,18 @@ impl ChainChecker {
                 ),
             ));
         }
-        let mut position = key;
+        let frame = parse_frame(bytes)
+            .map_err(|e| corrupt(key, format!("commit record does not decode: {e}")))?;
         let mut prev = self.last_hash;
-        let mut bad: Option<(u64, String)> = None;
-        let mut check = |canonical: &[u8], stored: &Hash| {
-            let content: Hash = Sha256::digest(canonical).into();
-            let expected = chain_hash(&prev, position, &content);
-            if bad.is_none() && &expected != stored {
-                bad = Some((
+        for (position, e) in (key..).zip(&frame.events) {
+            let content: Hash = Sha256::digest(e.canonical).into();
+            if chain_hash(&prev, position, &content) != e.hash {
+                return Err(corrupt(
                     position,
                     "hash chain broken: stored hash differs from SHA-256 of the event".into(),
                 ));
             }
-            prev = *stored;
-            position += 1;
-        };
-        let frame = decode_frame(bytes, Some(&mut check))
-            .map_err(|e| corrupt(key, format!("commit record does not decode: {e}")))?;
-        if let Some((p, why)) = bad {
-            return Err(corrupt(p, why));
+            prev = e.hash;
         }
         if frame.first_position != key {
             return Err(corrupt(
@@ -66,10 +63,10 @@ impl ChainChecker {
         }
         for (i, e) in frame.events.iter().enumerate() {
             let expected = key + u64::try_from(i).unwrap_or(u64::MAX);
-            if e.position != expected {
+            if e.parsed.position != expected {
                 return Err(corrupt(
                     expected,
-                    format!("event holds position {}", e.position),
+                    format!("event holds position {}", e.parsed.position),
                 ));
             }
         }
@@ -142,6 +139,7 @@ pub(super) fn rebuild(
                             .events
                             .iter()
                             .map(|e| {
+                                let e = &e.parsed;
                                 let envelope = Envelope {
                                     position: e.position,
                                     stream_id: e.stream_id,

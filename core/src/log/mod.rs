@@ -140,6 +140,14 @@ pub enum LogError {
         /// Why.
         source: DecodeError,
     },
+    /// The stored log skips positions (damaged after open).
+    #[error("the log skips from position {expected} to {found}; reopen to have it checked")]
+    Gap {
+        /// The position expected next.
+        expected: u64,
+        /// The position found.
+        found: u64,
+    },
     /// A flush failed earlier; nothing more is accepted until reopen.
     #[error("the ledger stopped accepting commands after a storage failure: {0}; reopen it")]
     Poisoned(String),
@@ -195,6 +203,15 @@ pub struct Head {
     pub hash: Hash,
     /// recorded_at of the last event.
     pub recorded_at: Option<DateTime<Utc>>,
+}
+
+/// Calls a completion. A completion that panics is the caller's bug; it
+/// must not take a ledger thread, and the other completions, down with it.
+fn complete(done: Completion, result: BatchResult) {
+    let called = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || done(result)));
+    if called.is_err() {
+        tracing::error!("a submit completion panicked");
+    }
 }
 
 /// Results of a batch, one per command, in order.
@@ -269,9 +286,11 @@ impl Drop for Inner {
         // Closing the queue ends the writer, which ends the flusher after
         // the last pending commit is flushed and acknowledged.
         self.tx.take();
-        // The last handle may be dropped inside a completion, on the
-        // flusher thread: joining the writer there would wait on itself.
-        if std::thread::current().name() == Some(FLUSHER_THREAD) {
+        // The last handle may be dropped inside a completion, which runs on
+        // one of the ledger's own threads: joining the writer from there
+        // would wait on itself. The threads then end on their own.
+        let current = std::thread::current();
+        if [WRITER_THREAD, FRAMER_THREAD, FLUSHER_THREAD].contains(&current.name().unwrap_or("")) {
             return;
         }
         if let Some(w) = self.writer.take() {
@@ -358,14 +377,17 @@ impl Ledger {
     /// poisoned or closed). For async callers: send into a oneshot channel.
     pub fn submit_with(&self, batch: Vec<Submission>, done: Completion) {
         if batch.len() > BATCH_COMMANDS_MAX {
-            done(Err(LogError::BatchTooLarge {
-                max: BATCH_COMMANDS_MAX,
-                got: batch.len(),
-            }));
+            complete(
+                done,
+                Err(LogError::BatchTooLarge {
+                    max: BATCH_COMMANDS_MAX,
+                    got: batch.len(),
+                }),
+            );
             return;
         }
         if let Some(why) = self.inner.shared.poisoned() {
-            done(Err(LogError::Poisoned(why)));
+            complete(done, Err(LogError::Poisoned(why)));
             return;
         }
         // The body hash is computed here, on the caller's thread, to keep
@@ -378,11 +400,11 @@ impl Ledger {
             })
             .collect();
         let Some(tx) = &self.inner.tx else {
-            done(Err(LogError::Closed));
+            complete(done, Err(LogError::Closed));
             return;
         };
         if let Err(mpsc::SendError(request)) = tx.send(Request { batch, done }) {
-            (request.done)(Err(LogError::Closed));
+            complete(request.done, Err(LogError::Closed));
         }
     }
 
@@ -471,18 +493,29 @@ impl Ledger {
         f(&self.inner.shared.state().model)
     }
 
-    /// Re-checks the whole durable log: CRCs, positions and the hash chain.
+    /// Re-checks the whole durable log: CRCs, positions, the hash chain, and
+    /// that it ends exactly at the head this ledger acknowledged.
     pub fn verify(&self) -> Result<u64, OpenError> {
-        let head = self.head().position;
+        let head = self.head();
         let mut checker = ChainChecker::new();
         for item in self.inner.shared.store.frames_from(1) {
             let (first, bytes) = item?;
-            if first > head {
+            if first > head.position {
                 break;
             }
             checker.frame(first, &bytes)?;
         }
-        Ok(checker.next_position - 1)
+        let end = checker.next_position - 1;
+        if end != head.position || checker.last_hash != head.hash {
+            return Err(OpenError::Corrupt {
+                position: end.min(head.position) + 1,
+                reason: format!(
+                    "the stored log ends at {end}, the ledger acknowledged up to {} with another hash",
+                    head.position
+                ),
+            });
+        }
+        Ok(end)
     }
 }
 
@@ -520,14 +553,14 @@ impl Subscription {
                 .extend(self.ledger.read(self.next, SUBSCRIPTION_CHUNK)?);
         }
         match self.buffer.pop_front() {
-            Some(event) => {
-                assert_eq!(
-                    event.position, self.next,
-                    "subscription must not skip positions"
-                );
+            Some(event) if event.position == self.next => {
                 self.next += 1;
                 Ok(Some(event))
             }
+            Some(event) => Err(LogError::Gap {
+                expected: self.next,
+                found: event.position,
+            }),
             None => Ok(None),
         }
     }

@@ -54,7 +54,7 @@ pub(super) fn writer_loop(
         Err(e) => {
             shared.poison(format!("cannot start the framer thread: {e}"));
             while let Ok(request) = rx.recv() {
-                (request.done)(Err(LogError::Poisoned(e.to_string())));
+                complete(request.done, Err(LogError::Poisoned(e.to_string())));
             }
             return;
         }
@@ -73,7 +73,7 @@ pub(super) fn writer_loop(
         }
         if let Some(why) = shared.poisoned() {
             for r in requests {
-                (r.done)(Err(LogError::Poisoned(why.clone())));
+                complete(r.done, Err(LogError::Poisoned(why.clone())));
             }
             continue;
         }
@@ -99,14 +99,14 @@ pub(super) fn writer_loop(
                 let why = format!("internal error while deciding a commit: {why}");
                 shared.poison(why.clone());
                 for done in dones {
-                    done(Err(LogError::Poisoned(why.clone())));
+                    complete(done, Err(LogError::Poisoned(why.clone())));
                 }
                 continue;
             }
         };
         if let Err(mpsc::SendError(p)) = frame_tx.send(pending) {
             for (done, _) in p.replies {
-                done(Err(LogError::Closed));
+                complete(done, Err(LogError::Closed));
             }
         }
     }
@@ -286,7 +286,7 @@ struct Written {
 
 fn reply_all(replies: Vec<(Completion, Vec<Decision>)>, error: impl Fn() -> LogError) {
     for (done, _) in replies {
-        done(Err(error()));
+        complete(done, Err(error()));
     }
 }
 
@@ -423,34 +423,43 @@ fn flusher_loop(shared: &Shared, rx: &Receiver<Written>) {
                         Decision::Duplicate(record) => duplicate_outcome(shared, record).map(Ok),
                     })
                     .collect::<Result<Vec<_>, LogError>>();
-                done(results);
+                complete(done, results);
             }
         }
     }
 }
 
-/// The original outcome of a repeated command, read back from the log.
+/// The original outcome of a repeated command, read back from the log (its
+/// commit is durable: it was acknowledged, or flushed just before this).
 fn duplicate_outcome(shared: &Shared, record: CommandRecord) -> Result<Outcome, LogError> {
     let count = usize::try_from(record.event_count).unwrap_or(usize::MAX);
+    let last_position = record.first_position + u64::from(record.event_count) - 1;
     let mut event_ids = Vec::with_capacity(count);
     'frames: for item in shared.store.frames_from(record.first_position) {
         let (first, bytes) = item?;
-        let frame = decode_frame(&bytes).map_err(|source| LogError::Decode {
+        let frame = parse_frame(&bytes).map_err(|source| LogError::Decode {
             position: first,
             source,
         })?;
-        for e in frame.events {
-            if e.position >= record.first_position {
-                event_ids.push(e.event_id);
-                if event_ids.len() == count {
-                    break 'frames;
-                }
+        for e in &frame.events {
+            let position = e.parsed.position;
+            if position > last_position {
+                break 'frames;
+            }
+            if position >= record.first_position {
+                event_ids.push(e.parsed.event_id);
             }
         }
     }
+    if event_ids.len() != count {
+        return Err(LogError::Gap {
+            expected: record.first_position + u64::try_from(event_ids.len()).unwrap_or(0),
+            found: last_position,
+        });
+    }
     Ok(Outcome {
         first_position: record.first_position,
-        last_position: record.first_position + u64::from(record.event_count) - 1,
+        last_position,
         event_ids,
         duplicate: true,
     })

@@ -82,6 +82,13 @@ impl ChainChecker {
                 "command entries do not cover the commit's events".into(),
             ));
         }
+        if events == 0 || frame.commands.iter().any(|c| c.event_count == 0) {
+            return Err(corrupt(
+                key,
+                "a commit or a command without events was stored; the ledger never writes one"
+                    .into(),
+            ));
+        }
         self.next_position = key + events;
         self.last_hash = prev;
         Ok(frame)
@@ -211,14 +218,17 @@ fn fold_frames(
                 })?;
                 fold(state, &e, &event)?;
             }
-            state.commands.insert(
-                entry.command_id,
-                CommandRecord {
-                    body_hash: entry.body_hash,
-                    first_position: first.unwrap_or(frame.first_position),
-                    event_count: entry.event_count,
-                },
-            );
+            let record = CommandRecord {
+                body_hash: entry.body_hash,
+                first_position: first.unwrap_or(frame.first_position),
+                event_count: entry.event_count,
+            };
+            if state.commands.insert(entry.command_id, record).is_some() {
+                return Err(OpenError::Corrupt {
+                    position: record.first_position,
+                    reason: format!("command {} was stored twice", entry.command_id.0),
+                });
+            }
         }
         state.next_position = frame.first_position + event_count;
     }

@@ -326,3 +326,54 @@ fn a_panic_while_deciding_poisons_the_ledger_until_it_is_reopened() {
     assert_eq!(ledger.head().position, 1);
     accepted(&ledger, sample::register_customer(cid(3)));
 }
+
+#[test]
+fn a_completion_that_panics_does_not_stop_the_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    ledger.submit_with(
+        vec![sample::submit(sample::register_customer(cid(1)))],
+        Box::new(|_| panic!("a careless caller")),
+    );
+    let outcome = ledger
+        .submit(sample::submit(sample::register_customer(cid(2))))
+        .unwrap();
+    assert_eq!(outcome.first_position, 2);
+    assert_eq!(ledger.head().position, 2);
+}
+
+#[test]
+fn the_last_handle_may_be_dropped_inside_a_completion() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    let (tx, rx) = mpsc::channel();
+    let last_handle = ledger.clone();
+    drop(ledger);
+    let inside = last_handle.clone();
+    inside.submit_with(
+        vec![sample::submit(sample::register_customer(cid(1)))],
+        Box::new(move |result| {
+            drop(last_handle);
+            tx.send(result.map(|r| r.len())).unwrap();
+        }),
+    );
+    drop(inside);
+    let result = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the completion ran");
+    assert_eq!(result.unwrap(), 1);
+    // The ledger closed by itself: it reopens with the event.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let reopened = loop {
+        match Ledger::open(dir.path(), options()) {
+            Ok(l) => break l,
+            // sled holds its file lock until the ledger's threads have ended.
+            Err(OpenError::Store(e)) if std::time::Instant::now() < deadline => {
+                let _ = e;
+                std::thread::yield_now();
+            }
+            Err(e) => panic!("{e}"),
+        }
+    };
+    assert_eq!(reopened.head().position, 1);
+}

@@ -33,6 +33,12 @@
 //! canonical bytes, hash (32); then the command count (u32) and per command:
 //! command id (16), SHA-256 of the command body (32), its event count (u32);
 //! finally a CRC-32 (IEEE) of everything before it.
+//!
+//! The command table serves idempotency only. At open its command ids are
+//! checked against the events' envelopes, but its body hashes are covered
+//! by the CRC alone, not by the SHA-256 chain: a deliberate rewrite of a
+//! body hash would change how a repeated command id is answered, never what
+//! the log says happened.
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};

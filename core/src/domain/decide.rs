@@ -1102,6 +1102,7 @@ fn find_invoice(model: &WriteModel, id: crate::ids::InvoiceId) -> Result<&Invoic
     model
         .invoices
         .get(&id)
+        .map(|invoice| &**invoice)
         .ok_or_else(|| CommandError::not_found("invoice", id))
 }
 
@@ -1112,6 +1113,7 @@ fn find_payment(
     model
         .payments
         .get(&id)
+        .map(|payment| &**payment)
         .ok_or_else(|| CommandError::not_found("payment", id))
 }
 

@@ -368,8 +368,7 @@ fn the_last_handle_may_be_dropped_inside_a_completion() {
         match Ledger::open(dir.path(), options()) {
             Ok(l) => break l,
             // sled holds its file lock until the ledger's threads have ended.
-            Err(OpenError::Store(e)) if std::time::Instant::now() < deadline => {
-                let _ = e;
+            Err(OpenError::Store(_)) if std::time::Instant::now() < deadline => {
                 std::thread::yield_now();
             }
             Err(e) => panic!("{e}"),

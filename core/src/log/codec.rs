@@ -115,9 +115,9 @@ impl StoredEvent {
         out
     }
 
-    /// The fields the canonical bytes cover.
-    pub fn fields(&self) -> CanonicalFields<'_> {
-        CanonicalFields {
+    /// The fields the canonical bytes cover, borrowed.
+    pub fn fields(&self) -> CanonicalRef<'_> {
+        CanonicalRef {
             position: self.position,
             stream_id: self.stream_id,
             stream_version: self.stream_version,
@@ -126,7 +126,8 @@ impl StoredEvent {
             schema_version: self.schema_version,
             recorded_at: self.recorded_at,
             command_id: self.command_id,
-            actor: &self.actor,
+            user_id: &self.actor.user_id,
+            role: self.actor.role,
             correlation_id: self.correlation_id,
             payload: &self.payload,
         }
@@ -139,7 +140,7 @@ impl StoredEvent {
 
     /// Decodes the payload, upcasting old schema versions.
     pub fn event(&self) -> Result<Event, PayloadError> {
-        Event::decode(self.event_type, self.schema_version, &self.payload)
+        self.fields().event()
     }
 }
 
@@ -152,34 +153,8 @@ pub fn chain_hash(prev: &Hash, position: u64, content_hash: &Hash) -> Hash {
     h.finalize().into()
 }
 
-/// The fields the canonical bytes cover, borrowed.
-pub struct CanonicalFields<'a> {
-    /// Position.
-    pub position: u64,
-    /// Stream.
-    pub stream_id: StreamId,
-    /// Stream version.
-    pub stream_version: u64,
-    /// Event id.
-    pub event_id: EventId,
-    /// Type name.
-    pub event_type: &'a str,
-    /// Schema version.
-    pub schema_version: u16,
-    /// Recorded at.
-    pub recorded_at: DateTime<Utc>,
-    /// Command id.
-    pub command_id: CommandId,
-    /// Actor.
-    pub actor: &'a Actor,
-    /// Correlation id.
-    pub correlation_id: Option<Uuid>,
-    /// Stored payload.
-    pub payload: &'a [u8],
-}
-
 /// Appends the canonical bytes of an event to `out`.
-pub fn encode_canonical(e: &CanonicalFields<'_>, out: &mut Vec<u8>) {
+pub fn encode_canonical(e: &CanonicalRef<'_>, out: &mut Vec<u8>) {
     out.push(CANONICAL_FORMAT);
     out.extend_from_slice(&e.position.to_be_bytes());
     out.extend_from_slice(e.stream_id.0.as_bytes());
@@ -189,8 +164,8 @@ pub fn encode_canonical(e: &CanonicalFields<'_>, out: &mut Vec<u8>) {
     out.extend_from_slice(&e.schema_version.to_be_bytes());
     out.extend_from_slice(&e.recorded_at.timestamp_micros().to_be_bytes());
     out.extend_from_slice(e.command_id.0.as_bytes());
-    put_short(out, e.actor.user_id.as_bytes());
-    put_short(out, e.actor.role.name().as_bytes());
+    put_short(out, e.user_id.as_bytes());
+    put_short(out, e.role.name().as_bytes());
     match e.correlation_id {
         Some(id) => {
             out.push(1);
@@ -260,7 +235,8 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// An event's canonical bytes parsed in place: nothing copied.
+/// The fields an event's canonical bytes cover, borrowed: what is encoded,
+/// and what parsing stored bytes yields without copying.
 #[derive(Clone, Copy, Debug)]
 pub struct CanonicalRef<'a> {
     /// Position.
@@ -450,19 +426,6 @@ impl FrameBuilder {
     }
 }
 
-/// A decoded frame.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Frame {
-    /// Position of its first event.
-    pub first_position: u64,
-    /// hash(first_position - 1).
-    pub prev_hash: Hash,
-    /// Commands, in order.
-    pub commands: Vec<CommandEntry>,
-    /// Events, in order.
-    pub events: Vec<StoredEvent>,
-}
-
 /// One event of a parsed frame: its canonical bytes, parsed in place, and
 /// its stored hash.
 #[derive(Clone, Copy, Debug)]
@@ -486,22 +449,6 @@ pub struct FrameRef<'a> {
     pub commands: Vec<CommandEntry>,
     /// Events, in order.
     pub events: Vec<EventRef<'a>>,
-}
-
-impl FrameRef<'_> {
-    /// An owned copy.
-    pub fn to_frame(&self) -> Frame {
-        Frame {
-            first_position: self.first_position,
-            prev_hash: self.prev_hash,
-            commands: self.commands.clone(),
-            events: self
-                .events
-                .iter()
-                .map(|e| e.parsed.to_stored(e.hash))
-                .collect(),
-        }
-    }
 }
 
 /// Parses a frame in place, verifying its CRC.
@@ -551,9 +498,4 @@ pub fn parse_frame(bytes: &[u8]) -> Result<FrameRef<'_>, DecodeError> {
         commands,
         events,
     })
-}
-
-/// Decodes a frame into owned events, verifying its CRC.
-pub fn decode_frame(bytes: &[u8]) -> Result<Frame, DecodeError> {
-    Ok(parse_frame(bytes)?.to_frame())
 }

@@ -28,8 +28,8 @@ use crate::domain::state::CreditPolicy;
 use crate::domain::{Actor, Command, CommandError, Event, WriteModel};
 use crate::ids::{CommandId, EventId, StreamId};
 use codec::{
-    CanonicalFields, CommandEntry, DecodeError, FrameBuilder, FrameRef, GENESIS_HASH, Hash,
-    StoredEvent, chain_hash, decode_frame, encode_canonical, parse_frame,
+    CanonicalRef, CommandEntry, DecodeError, FrameBuilder, FrameRef, GENESIS_HASH, Hash,
+    StoredEvent, chain_hash, encode_canonical, parse_frame,
 };
 use pipeline::writer_loop;
 use rebuild::ChainChecker;
@@ -426,16 +426,18 @@ impl Ledger {
             if first > head {
                 break;
             }
-            let frame = decode_frame(&bytes).map_err(|source| LogError::Decode {
+            // Parsed in place: only the events returned are copied.
+            let frame = parse_frame(&bytes).map_err(|source| LogError::Decode {
                 position: first,
                 source,
             })?;
-            for event in frame.events {
-                if event.position > head || out.len() >= limit {
+            for e in &frame.events {
+                let position = e.parsed.position;
+                if position > head || out.len() >= limit {
                     return Ok(out);
                 }
-                if event.position >= from {
-                    out.push(event);
+                if position >= from {
+                    out.push(e.parsed.to_stored(e.hash));
                 }
             }
         }
@@ -464,14 +466,19 @@ impl Ledger {
                 break;
             };
             let (first, bytes) = item?;
-            let frame = decode_frame(&bytes).map_err(|source| LogError::Decode {
+            let frame = parse_frame(&bytes).map_err(|source| LogError::Decode {
                 position: first,
                 source,
             })?;
             out.extend(
-                frame.events.into_iter().filter(|e| {
-                    e.stream_id == stream && e.position >= position && e.position <= head
-                }),
+                frame
+                    .events
+                    .iter()
+                    .filter(|e| {
+                        let p = &e.parsed;
+                        p.stream_id == stream && p.position >= position && p.position <= head
+                    })
+                    .map(|e| e.parsed.to_stored(e.hash)),
             );
         }
         Ok(out)

@@ -333,7 +333,7 @@ fn framer_loop(shared: &Arc<Shared>, rx: &Receiver<Pending>, mut last_hash: Hash
                 }
                 let (batch, index) = e.submission;
                 let s = &pending.batches[batch][index].0;
-                let fields = CanonicalFields {
+                let fields = CanonicalRef {
                     position,
                     stream_id: e.stream_id,
                     stream_version: e.stream_version,
@@ -342,7 +342,8 @@ fn framer_loop(shared: &Arc<Shared>, rx: &Receiver<Pending>, mut last_hash: Hash
                     schema_version: e.event.schema_version(),
                     recorded_at: pending.recorded_at,
                     command_id: s.command_id,
-                    actor: &s.actor,
+                    user_id: &s.actor.user_id,
+                    role: s.actor.role,
                     correlation_id: s.correlation_id,
                     payload: &payload,
                 };

@@ -19,10 +19,8 @@ struct PendingEvent {
 /// writer thread, and the submissions are dropped there too.
 struct Pending {
     first_position: u64,
-    /// recorded_at of this commit's events.
+    /// recorded_at of this commit's events (the head's, once it is durable).
     recorded_at: DateTime<Utc>,
-    /// recorded_at of the log's last event once this commit is durable.
-    head_recorded_at: Option<DateTime<Utc>>,
     batches: Vec<Vec<(Submission, Hash)>>,
     events: Vec<PendingEvent>,
     commands: Vec<CommandEntry>,
@@ -268,7 +266,6 @@ fn decide_commit(
     let pending = Pending {
         first_position,
         recorded_at,
-        head_recorded_at: state.last_recorded_at,
         batches: Vec::new(),
         events: pending_events,
         commands,
@@ -371,7 +368,7 @@ fn framer_loop(shared: &Arc<Shared>, rx: &Receiver<Pending>, mut last_hash: Hash
             head = Some(Head {
                 position: position - 1,
                 hash: last_hash,
-                recorded_at: pending.head_recorded_at,
+                recorded_at: Some(pending.recorded_at),
             });
         }
         let written = Written {

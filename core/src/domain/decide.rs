@@ -85,7 +85,7 @@ pub fn decide_in(
             })])
         }
         Command::UpdateCustomer(c) => {
-            customer(model, c.customer_id)?;
+            find_customer(model, c.customer_id)?;
             if let Some(name) = &c.name {
                 text("name", name)?;
             }
@@ -119,8 +119,8 @@ pub fn decide_in(
         Command::SetCreditLimit(c) => {
             let currency = currency(&c.currency)?;
             let limit = amount("limit", c.limit, currency, Sign::NonNegative)?;
-            opt_text("reason", &Some(c.reason.clone()))?;
-            let cust = customer(model, c.customer_id)?;
+            text_len("reason", &c.reason)?;
+            let cust = find_customer(model, c.customer_id)?;
             if let Some(credit) = &cust.credit
                 && credit.limit.currency != currency
             {
@@ -138,7 +138,7 @@ pub fn decide_in(
             })])
         }
         Command::SetPaymentTerms(c) => {
-            customer(model, c.customer_id)?;
+            find_customer(model, c.customer_id)?;
             c.terms.validate()?;
             opt_text("contract_id", &c.contract_id)?;
             Ok(vec![Event::PaymentTermsSet(PaymentTermsSet {
@@ -444,7 +444,7 @@ pub fn decide_in(
         }
         Command::RecordCollectionActivity(c) => {
             text("outcome", &c.outcome)?;
-            customer(model, c.customer_id)?;
+            find_customer(model, c.customer_id)?;
             if c.invoice_ids.len() > LINES_MAX {
                 return Err(CommandError::invalid(
                     "invoice_ids",
@@ -524,7 +524,7 @@ pub fn decide_in(
         }
         Command::AcknowledgeRecall(c) => {
             let recall = find_recall(model, c.recall_id)?;
-            customer(model, c.customer_id)?;
+            find_customer(model, c.customer_id)?;
             if recalled_units_shipped(model, &recall.gtin, &recall.lots, c.customer_id) == 0 {
                 return Err(CommandError::state(
                     "recall",
@@ -550,7 +550,7 @@ pub fn decide_in(
         Command::RecordRecallReturn(c) => {
             let quantity = quantity("quantity", c.quantity)?;
             let recall = find_recall(model, c.recall_id)?;
-            customer(model, c.customer_id)?;
+            find_customer(model, c.customer_id)?;
             let shipped = recalled_units_shipped(model, &recall.gtin, &recall.lots, c.customer_id);
             let returned = recall.returned.get(&c.customer_id).copied().unwrap_or(0);
             if returned + quantity > shipped {
@@ -578,7 +578,7 @@ fn place_order(
 ) -> Result<Vec<Event>, CommandError> {
     text("number", &c.number)?;
     let currency = currency(&c.currency)?;
-    let cust = customer(model, c.customer_id)?;
+    let cust = find_customer(model, c.customer_id)?;
     lines_count("lines", c.lines.len())?;
     let mut lines = Vec::with_capacity(c.lines.len());
     let mut value = Decimal::ZERO;
@@ -674,7 +674,7 @@ fn place_order(
 }
 
 fn ship_order(model: &WriteModel, c: &ShipOrder) -> Result<Vec<Event>, CommandError> {
-    opt_text("ship_to", &Some(c.ship_to.clone()))?;
+    text_len("ship_to", &c.ship_to)?;
     lines_count("lines", c.lines.len())?;
     let order = find_order(model, c.order_id)?;
     if !order.status.is_live() {
@@ -835,7 +835,7 @@ fn ship_order(model: &WriteModel, c: &ShipOrder) -> Result<Vec<Event>, CommandEr
 fn issue_invoice(model: &WriteModel, c: &IssueInvoice) -> Result<Vec<Event>, CommandError> {
     text("number", &c.number)?;
     let currency = currency(&c.currency)?;
-    let cust = customer(model, c.customer_id)?;
+    let cust = find_customer(model, c.customer_id)?;
     lines_count("lines", c.lines.len())?;
     let terms = match (&c.terms, &cust.terms) {
         (Some(t), _) | (None, Some(t)) => t.clone(),
@@ -999,7 +999,7 @@ fn receive_payment(model: &WriteModel, c: &ReceivePayment) -> Result<Vec<Event>,
     let currency = currency(&c.currency)?;
     let amount = amount("amount", c.amount, currency, Sign::Positive)?;
     opt_text("bank_reference", &c.bank_reference)?;
-    let cust = customer(model, c.customer_id)?;
+    let cust = find_customer(model, c.customer_id)?;
     if model.payments.contains_key(&c.payment_id) {
         return Err(CommandError::exists("payment", c.payment_id));
     }
@@ -1078,7 +1078,7 @@ fn recalled_units_shipped(
         .sum()
 }
 
-fn customer(
+fn find_customer(
     model: &WriteModel,
     id: crate::ids::CustomerId,
 ) -> Result<&super::state::Customer, CommandError> {
@@ -1205,6 +1205,11 @@ fn text(field: &str, value: &str) -> Result<(), CommandError> {
     if value.trim().is_empty() {
         return Err(CommandError::invalid(field, "must not be empty"));
     }
+    text_len(field, value)
+}
+
+/// Free text may be empty but not longer than `TEXT_LEN_MAX`.
+fn text_len(field: &str, value: &str) -> Result<(), CommandError> {
     if value.len() > TEXT_LEN_MAX {
         return Err(CommandError::invalid(
             field,
@@ -1215,13 +1220,7 @@ fn text(field: &str, value: &str) -> Result<(), CommandError> {
 }
 
 fn opt_text(field: &str, value: &Option<String>) -> Result<(), CommandError> {
-    match value {
-        Some(v) if v.len() > TEXT_LEN_MAX => Err(CommandError::invalid(
-            field,
-            format!("at most {TEXT_LEN_MAX} bytes, got {}", v.len()),
-        )),
-        _ => Ok(()),
-    }
+    value.as_deref().map_or(Ok(()), |v| text_len(field, v))
 }
 
 fn lot_text(field: &str, value: &str) -> Result<(), CommandError> {

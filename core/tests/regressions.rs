@@ -198,13 +198,13 @@ fn order_with(lines: Vec<ShipLineRequest>) -> (WriteModel, ShipOrder) {
                 OrderLineRequest {
                     line_no: 1,
                     gtin: sample::GTIN.into(),
-                    quantity: 5,
+                    quantity: 20,
                     unit_price: dec!(10.00),
                 },
                 OrderLineRequest {
                     line_no: 2,
                     gtin: sample::GTIN.into(),
-                    quantity: 5,
+                    quantity: 20,
                     unit_price: dec!(10.00),
                 },
             ],
@@ -288,4 +288,145 @@ fn a_backdated_order_is_still_held_for_an_overdue_balance_as_of_the_recording_da
         held(Some(sample::date(60))),
         "recorded on day 60 the invoice is overdue and 850 > 80% of 1000"
     );
+}
+
+fn assert_invalid_field(result: Result<Vec<Event>, CommandError>, expected: &str) {
+    match result {
+        Err(CommandError::InvalidInput { field, .. }) => assert_eq!(field, expected),
+        other => panic!("expected an invalid {expected}, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_order_worth_more_than_the_amount_cap_is_refused() {
+    let (model, _) = order_with(vec![]);
+    let order = Command::PlaceOrder(PlaceOrder {
+        order_id: OrderId(Uuid::from_u128(40)),
+        number: "SO-40".into(),
+        customer_id: cid(1),
+        currency: "CNY".into(),
+        placed_on: sample::date(40),
+        lines: vec![OrderLineRequest {
+            line_no: 1,
+            gtin: sample::GTIN.into(),
+            quantity: 1_000_000_000,
+            unit_price: dec!(10000000.00),
+        }],
+    });
+    assert_invalid_field(decide(&model, &sample::admin(), &order), "lines");
+}
+
+#[test]
+fn an_invoice_totalling_more_than_the_amount_cap_is_refused() {
+    let model = fold(vec![sample::register_customer(cid(1))]);
+    let line = || InvoiceLineRequest {
+        shipment_id: None,
+        line_no: None,
+        quantity: None,
+        description: Some("Service".into()),
+        amount: arledger_core::domain::decide::AMOUNT_MAX,
+        tax: Decimal::ZERO,
+    };
+    let invoice = match sample::service_invoice(InvoiceId(Uuid::from_u128(41)), cid(1), dec!(1)) {
+        Command::IssueInvoice(i) => Command::IssueInvoice(IssueInvoice {
+            lines: vec![line(), line()],
+            ..i
+        }),
+        _ => unreachable!(),
+    };
+    assert_invalid_field(decide(&model, &sample::admin(), &invoice), "lines");
+}
+
+#[test]
+fn a_recall_naming_a_malformed_serial_is_refused() {
+    let model = fold(vec![
+        sample::register_product(),
+        sample::release_lot("L1", 10),
+    ]);
+    let recall = Command::IssueRecall(IssueRecall {
+        recall_id: RecallId(Uuid::from_u128(42)),
+        gtin: sample::GTIN.into(),
+        lots: vec!["L1".into()],
+        serials: vec!["S".repeat(21)],
+        class: arledger_core::domain::types::RiskClass::II,
+        reason: "battery".into(),
+        issued_on: sample::date(50),
+    });
+    assert_invalid_field(decide(&model, &sample::admin(), &recall), "serials");
+}
+
+#[test]
+fn a_shipment_with_more_serials_and_udis_than_one_shipment_may_carry_is_refused() {
+    use arledger_core::domain::decide::{SERIALS_PER_LINE_MAX, SERIALS_PER_SHIPMENT_MAX};
+    let lines = (0..=SERIALS_PER_SHIPMENT_MAX / SERIALS_PER_LINE_MAX)
+        .map(|i| ShipLineRequest {
+            line_no: 1 + u32::try_from(i % 2).unwrap(),
+            gtin: sample::GTIN.into(),
+            lot: "L1".into(),
+            quantity: 1,
+            serials: vec![],
+            udis: vec!["U".into(); SERIALS_PER_LINE_MAX],
+        })
+        .collect();
+    let (model, ship) = order_with(lines);
+    assert_invalid_field(
+        decide(&model, &sample::admin(), &Command::ShipOrder(ship)),
+        "serials",
+    );
+}
+
+#[test]
+fn a_command_whose_event_would_outgrow_the_payload_limit_is_refused_and_appends_nothing() {
+    use arledger_core::domain::decide::{SERIALS_PER_LINE_MAX, UDI_LEN_MAX};
+    use arledger_core::log::EVENT_PAYLOAD_BYTES_MAX;
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = ledger(dir.path());
+    let (model, ship) = order_with(vec![ShipLineRequest {
+        line_no: 1,
+        gtin: sample::GTIN.into(),
+        lot: "L1".into(),
+        quantity: 1,
+        serials: vec![],
+        udis: vec!["9".repeat(UDI_LEN_MAX); SERIALS_PER_LINE_MAX],
+    }]);
+    const { assert!(SERIALS_PER_LINE_MAX * UDI_LEN_MAX > EVENT_PAYLOAD_BYTES_MAX) };
+    // The rules accept it; only the log's payload limit refuses it.
+    assert!(decide(&model, &sample::admin(), &Command::ShipOrder(ship.clone())).is_ok());
+    let setup = [
+        sample::register_customer(cid(1)),
+        sample::set_credit_limit(cid(1), dec!(1000000.00)),
+        sample::register_product(),
+        sample::release_lot("L1", 100),
+    ];
+    for c in setup {
+        ledger.submit(sample::submit(c)).unwrap();
+    }
+    let order = OrderId(Uuid::from_u128(20));
+    ledger
+        .submit(sample::submit(Command::PlaceOrder(PlaceOrder {
+            order_id: order,
+            number: "SO-20".into(),
+            customer_id: cid(1),
+            currency: "CNY".into(),
+            placed_on: sample::date(40),
+            lines: vec![OrderLineRequest {
+                line_no: 1,
+                gtin: sample::GTIN.into(),
+                quantity: 5,
+                unit_price: dec!(10.00),
+            }],
+        })))
+        .unwrap();
+    let head = ledger.head();
+    let err = ledger
+        .submit(sample::submit(Command::ShipOrder(ship)))
+        .unwrap_err();
+    assert!(
+        matches!(err, SubmitError::Refused(CommandError::InvalidInput { ref field, .. }) if field == "ShipOrder"),
+        "{err}"
+    );
+    assert_eq!(ledger.head(), head);
+    ledger
+        .submit(sample::submit(sample::register_customer(cid(2))))
+        .unwrap();
 }

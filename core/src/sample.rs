@@ -72,8 +72,13 @@ pub fn register_product() -> Command {
 
 /// Releases lot `lot` of [`GTIN`] with `quantity` units, expiring in 2030.
 pub fn release_lot(lot: &str, quantity: i64) -> Command {
+    release_lot_of(GTIN, lot, quantity)
+}
+
+/// Releases lot `lot` of `gtin` with `quantity` units, expiring in 2030.
+pub fn release_lot_of(gtin: &str, lot: &str, quantity: i64) -> Command {
     Command::ReleaseLot(ReleaseLot {
-        gtin: GTIN.into(),
+        gtin: gtin.into(),
         lot: lot.into(),
         manufactured_on: date(0),
         expires_on: NaiveDate::from_ymd_opt(2030, 1, 1).unwrap_or_default(),
@@ -103,7 +108,22 @@ pub fn service_invoice(id: InvoiceId, customer: CustomerId, amount: Decimal) -> 
 
 /// A bank transfer of `amount` CNY.
 pub fn receive_payment(id: PaymentId, customer: CustomerId, amount: Decimal) -> Command {
-    Command::ReceivePayment(ReceivePayment {
+    Command::ReceivePayment(payment(id, customer, amount, false))
+}
+
+/// A bank transfer of `amount` CNY applied to open installments, oldest
+/// due first.
+pub fn auto_allocating_payment(id: PaymentId, customer: CustomerId, amount: Decimal) -> Command {
+    Command::ReceivePayment(payment(id, customer, amount, true))
+}
+
+fn payment(
+    id: PaymentId,
+    customer: CustomerId,
+    amount: Decimal,
+    auto_allocate: bool,
+) -> ReceivePayment {
+    ReceivePayment {
         payment_id: id,
         customer_id: customer,
         amount,
@@ -111,8 +131,8 @@ pub fn receive_payment(id: PaymentId, customer: CustomerId, amount: Decimal) -> 
         received_on: date(20),
         method: PaymentMethod::BankTransfer,
         bank_reference: Some("REF".into()),
-        auto_allocate: false,
-    })
+        auto_allocate,
+    }
 }
 
 /// Allocates `amount` of a payment to an invoice.

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use arledger_core::clock::ManualClock;
-use arledger_core::domain::commands::{ReleaseLot, SetCreditLimit};
+use arledger_core::domain::commands::SetCreditLimit;
 use arledger_core::domain::{Actor, Command, CommandError, ErrorCode};
 use arledger_core::ids::{CustomerId, InvoiceId, PaymentId};
 use arledger_core::log::{Ledger, LedgerOptions, SubmitError};
@@ -94,16 +94,7 @@ fn bad_input_is_a_typed_error_naming_the_rule_and_appends_nothing() {
         }
     ));
 
-    let unknown_product = refused(
-        &ledger,
-        Command::ReleaseLot(ReleaseLot {
-            gtin: "09506000134352".into(),
-            ..match sample::release_lot("L1", 5) {
-                Command::ReleaseLot(r) => r,
-                _ => unreachable!(),
-            }
-        }),
-    );
+    let unknown_product = refused(&ledger, sample::release_lot_of("09506000134352", "L1", 5));
     assert!(matches!(
         unknown_product,
         CommandError::NotFound {
@@ -112,16 +103,7 @@ fn bad_input_is_a_typed_error_naming_the_rule_and_appends_nothing() {
         }
     ));
 
-    let bad_check_digit = refused(
-        &ledger,
-        Command::ReleaseLot(ReleaseLot {
-            gtin: "09504000059119".into(),
-            ..match sample::release_lot("L1", 5) {
-                Command::ReleaseLot(r) => r,
-                _ => unreachable!(),
-            }
-        }),
-    );
+    let bad_check_digit = refused(&ledger, sample::release_lot_of("09504000059119", "L1", 5));
     assert!(
         matches!(&bad_check_digit, CommandError::InvalidInput { reason, .. } if reason.contains("expected 8")),
         "{bad_check_digit}"

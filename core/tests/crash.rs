@@ -14,7 +14,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use arledger_core::clock::ManualClock;
-use arledger_core::domain::commands::ReceivePayment;
 use arledger_core::domain::{Command, WriteModel};
 use arledger_core::ids::{CommandId, CustomerId, InvoiceId, PaymentId};
 use arledger_core::log::{Ledger, LedgerOptions, Submission};
@@ -184,17 +183,11 @@ fn child_worker(ledger: &Ledger, thread: u64, counter: &AtomicU64) {
             ),
             // A payment that allocates itself over open invoices: one
             // command, several events, which must land together or not at all.
-            (Some(customer), 1) => match sample::receive_payment(
+            (Some(customer), 1) => sample::auto_allocating_payment(
                 PaymentId(Uuid::new_v4()),
                 *customer,
                 Decimal::new(rng.gen_range(1..1_000_000), 2),
-            ) {
-                Command::ReceivePayment(p) => Command::ReceivePayment(ReceivePayment {
-                    auto_allocate: true,
-                    ..p
-                }),
-                other => other,
-            },
+            ),
             // A refused command now and then: it must append nothing.
             (Some(customer), 2) => sample::register_customer(*customer),
             _ => {

@@ -112,17 +112,11 @@ fn command(op: &Op) -> Command {
             InvoiceId(uuid(2, *i)),
             money(*amount),
         ),
-        Op::AutoPay(c, p, amount) => match sample::receive_payment(
+        Op::AutoPay(c, p, amount) => sample::auto_allocating_payment(
             PaymentId(uuid(3, *p)),
             CustomerId(uuid(1, *c)),
             money(*amount),
-        ) {
-            Command::ReceivePayment(r) => Command::ReceivePayment(ReceivePayment {
-                auto_allocate: true,
-                ..r
-            }),
-            other => other,
-        },
+        ),
         Op::Reverse(p) => Command::ReversePayment(ReversePayment {
             payment_id: PaymentId(uuid(3, *p)),
             reason: "bounced".into(),

@@ -115,13 +115,7 @@ fn auto_allocation_stops_before_the_per_command_event_limit_and_leaves_the_rest_
         r.unwrap();
     }
     let payment = PaymentId(Uuid::from_u128(9));
-    let command = Command::ReceivePayment(ReceivePayment {
-        auto_allocate: true,
-        ..match sample::receive_payment(payment, cid(1), dec!(5000.00)) {
-            Command::ReceivePayment(p) => p,
-            _ => unreachable!(),
-        }
-    });
+    let command = sample::auto_allocating_payment(payment, cid(1), dec!(5000.00));
     let outcome = ledger.submit(sample::submit(command)).unwrap();
     let events = usize::try_from(outcome.last_position - outcome.first_position + 1).unwrap();
     assert_eq!(events, 1 + AUTO_ALLOCATIONS_MAX);

@@ -372,14 +372,12 @@ pub struct FrameBuilder {
     event_count: u32,
 }
 
-/// Bytes before the first event: magic, first position, event count, previous hash.
-const FRAME_HEADER_LEN: usize = 4 + 8 + 4 + 32;
-
 impl FrameBuilder {
     /// A frame whose first event will be at `first_position`, after
-    /// `prev_hash`, with room for about `bytes` of events.
-    pub fn new(first_position: u64, prev_hash: Hash, bytes: usize) -> FrameBuilder {
-        let mut out = Vec::with_capacity(FRAME_HEADER_LEN + bytes + 64 * 1024);
+    /// `prev_hash`, built in `out` (cleared first: the framer hands back the
+    /// previous frame's buffer, so its pages are not faulted in afresh).
+    pub fn new(first_position: u64, prev_hash: Hash, mut out: Vec<u8>) -> FrameBuilder {
+        out.clear();
         out.extend_from_slice(FRAME_MAGIC);
         out.extend_from_slice(&first_position.to_be_bytes());
         out.extend_from_slice(&0u32.to_be_bytes());
@@ -401,13 +399,24 @@ impl FrameBuilder {
         self.commands.push(entry);
     }
 
-    /// Appends one event's canonical bytes and hash.
-    pub fn push_event(&mut self, canonical: &[u8], hash: &Hash) {
+    /// Appends one event: `encode` writes its canonical bytes straight into
+    /// the frame, `seal` turns them into the event's chain hash, which is
+    /// stored after them and returned.
+    pub fn push_event(
+        &mut self,
+        encode: impl FnOnce(&mut Vec<u8>),
+        seal: impl FnOnce(&[u8]) -> Hash,
+    ) -> Hash {
+        let len_at = self.out.len();
+        self.out.extend_from_slice(&[0; 4]);
+        encode(&mut self.out);
+        let canonical = &self.out[len_at + 4..];
         let len = u32::try_from(canonical.len()).unwrap_or(u32::MAX);
-        self.out.extend_from_slice(&len.to_be_bytes());
-        self.out.extend_from_slice(canonical);
-        self.out.extend_from_slice(hash);
+        let hash = seal(canonical);
+        self.out[len_at..len_at + 4].copy_from_slice(&len.to_be_bytes());
+        self.out.extend_from_slice(&hash);
         self.event_count += 1;
+        hash
     }
 
     /// The finished frame, CRC appended.

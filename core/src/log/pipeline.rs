@@ -307,7 +307,8 @@ fn framer_loop(shared: &Arc<Shared>, rx: &Receiver<Pending>, mut last_hash: Hash
         }
     };
     let mut payload = Vec::with_capacity(1024);
-    let mut canonical = Vec::with_capacity(1024);
+    // The frame buffer is reused from commit to commit (sled copies it).
+    let mut buffer = Vec::new();
     while let Ok(pending) = rx.recv() {
         if let Some(why) = shared.poisoned() {
             reply_all(pending.replies, || LogError::Poisoned(why.clone()));
@@ -318,7 +319,7 @@ fn framer_loop(shared: &Arc<Shared>, rx: &Receiver<Pending>, mut last_hash: Hash
             let mut frame = FrameBuilder::new(
                 pending.first_position,
                 last_hash,
-                pending.events.len() * 320,
+                std::mem::take(&mut buffer),
             );
             let mut position = pending.first_position;
             let mut unencodable = None;
@@ -344,11 +345,13 @@ fn framer_loop(shared: &Arc<Shared>, rx: &Receiver<Pending>, mut last_hash: Hash
                     correlation_id: s.correlation_id,
                     payload: &payload,
                 };
-                canonical.clear();
-                encode_canonical(&fields, &mut canonical);
-                let content: Hash = Sha256::digest(&canonical).into();
-                last_hash = chain_hash(&last_hash, position, &content);
-                frame.push_event(&canonical, &last_hash);
+                last_hash = frame.push_event(
+                    |out| encode_canonical(&fields, out),
+                    |canonical| {
+                        let content: Hash = Sha256::digest(canonical).into();
+                        chain_hash(&last_hash, position, &content)
+                    },
+                );
                 position += 1;
             }
             if let Some(why) = unencodable {
@@ -360,7 +363,9 @@ fn framer_loop(shared: &Arc<Shared>, rx: &Receiver<Pending>, mut last_hash: Hash
                 frame.push_command(*entry);
             }
             let frame = frame.finish();
-            if let Err(e) = shared.store.put(pending.first_position, &frame) {
+            let stored = shared.store.put(pending.first_position, &frame);
+            buffer = frame;
+            if let Err(e) = stored {
                 shared.poison(e.to_string());
                 reply_all(pending.replies, || LogError::Poisoned(e.to_string()));
                 continue;

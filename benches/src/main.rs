@@ -347,7 +347,7 @@ fn raw_sled_keys(
 }
 
 fn domain(commands: usize) -> Result<()> {
-    use arledger_core::domain::{WriteModel, decide};
+    use arledger_core::domain::{Event, WriteModel, decide};
     let mut model = WriteModel::default();
     let admin = sample::admin();
     let customers: Vec<CustomerId> = (0..1_000).map(|_| CustomerId(Uuid::new_v4())).collect();
@@ -397,6 +397,22 @@ fn domain(commands: usize) -> Result<()> {
         per_second(events.len(), started),
     );
     bench("domain_payload_bytes_avg", bytes / events.len().max(1));
+    let encoded: Vec<(&str, u16, Vec<u8>)> = events
+        .iter()
+        .map(|e| {
+            let mut payload = Vec::new();
+            e.encode_payload(&mut payload)
+                .map(|()| (e.type_name(), e.schema_version(), payload))
+        })
+        .collect::<Result<_, _>>()?;
+    let started = Instant::now();
+    for (type_name, version, payload) in &encoded {
+        std::hint::black_box(Event::decode(type_name, *version, payload)?);
+    }
+    bench(
+        "domain_decode_events_per_s",
+        per_second(encoded.len(), started),
+    );
     let started = Instant::now();
     let hashes: Vec<_> = work
         .iter()

@@ -4,7 +4,8 @@
 
 use super::*;
 
-/// Checks frames in order: CRC, positions, and the hash chain.
+/// Checks frames in order: each frame on its own ([`check_frame`]), then
+/// that it continues the one before ([`ChainChecker::link`]).
 pub(super) struct ChainChecker {
     pub(super) next_position: u64,
     pub(super) last_hash: Hash,
@@ -18,90 +19,133 @@ impl ChainChecker {
         }
     }
 
+    /// Checks the frame stored under `key`, then links it.
     pub(super) fn frame<'a>(
         &mut self,
         key: u64,
         bytes: &'a [u8],
     ) -> Result<FrameRef<'a>, OpenError> {
-        let corrupt = |position: u64, reason: String| OpenError::Corrupt { position, reason };
-        if key != self.next_position {
-            return Err(corrupt(
-                self.next_position,
-                format!(
-                    "expected a commit starting at {}, found one at {key}",
-                    self.next_position
-                ),
-            ));
-        }
-        let frame = parse_frame(bytes)
-            .map_err(|e| corrupt(key, format!("commit record does not decode: {e}")))?;
-        let mut prev = self.last_hash;
-        for (position, e) in (key..).zip(&frame.events) {
-            let content: Hash = Sha256::digest(e.canonical).into();
-            if chain_hash(&prev, position, &content) != e.hash {
-                return Err(corrupt(
-                    position,
-                    "hash chain broken: stored hash differs from SHA-256 of the event".into(),
-                ));
-            }
-            prev = e.hash;
-        }
-        if frame.first_position != key {
-            return Err(corrupt(
-                key,
-                format!(
-                    "record key {key} holds a commit for {}",
-                    frame.first_position
-                ),
-            ));
-        }
-        if frame.prev_hash != self.last_hash {
-            return Err(corrupt(
-                key,
-                "hash chain broken: the commit does not follow the previous one".into(),
-            ));
-        }
-        for (i, e) in frame.events.iter().enumerate() {
-            let expected = key + u64::try_from(i).unwrap_or(u64::MAX);
-            if e.parsed.position != expected {
-                return Err(corrupt(
-                    expected,
-                    format!("event holds position {}", e.parsed.position),
-                ));
-            }
-        }
-        let counted: u64 = frame
-            .commands
-            .iter()
-            .map(|c| u64::from(c.event_count))
-            .sum();
-        let events = u64::try_from(frame.events.len()).unwrap_or(u64::MAX);
-        if counted != events {
-            return Err(corrupt(
-                key,
-                "command entries do not cover the commit's events".into(),
-            ));
-        }
-        if events == 0 || frame.commands.iter().any(|c| c.event_count == 0) {
-            return Err(corrupt(
-                key,
-                "a commit or a command without events was stored; the ledger never writes one"
-                    .into(),
-            ));
-        }
-        self.next_position = key + events;
-        self.last_hash = prev;
+        self.expect(key)?;
+        let frame = check_frame(key, bytes)?;
+        self.link(key, &FrameEnds::from(&frame))?;
         Ok(frame)
+    }
+
+    /// Whether the next frame may be stored under `key`.
+    fn expect(&self, key: u64) -> Result<(), OpenError> {
+        if key == self.next_position {
+            return Ok(());
+        }
+        Err(OpenError::Corrupt {
+            position: self.next_position,
+            reason: format!(
+                "expected a commit starting at {}, found one at {key}",
+                self.next_position
+            ),
+        })
+    }
+
+    /// Links a frame checked on its own to the ones before it: it must
+    /// start where they end and name their last hash as its previous one.
+    fn link(&mut self, key: u64, frame: &FrameEnds) -> Result<(), OpenError> {
+        self.expect(key)?;
+        if frame.prev_hash != self.last_hash {
+            return Err(OpenError::Corrupt {
+                position: key,
+                reason: "hash chain broken: the commit does not follow the previous one".into(),
+            });
+        }
+        self.next_position = key + frame.events;
+        self.last_hash = frame.last_hash;
+        Ok(())
     }
 }
 
-const READER_THREAD: &str = "arledger-reader";
+/// What linking needs of a checked frame.
+struct FrameEnds {
+    prev_hash: Hash,
+    last_hash: Hash,
+    events: u64,
+}
 
-/// Frames checked and decoded, waiting to be folded at open.
+impl From<&FrameRef<'_>> for FrameEnds {
+    fn from(frame: &FrameRef<'_>) -> FrameEnds {
+        FrameEnds {
+            prev_hash: frame.prev_hash,
+            last_hash: frame.events.last().map_or(frame.prev_hash, |e| e.hash),
+            events: u64::try_from(frame.events.len()).unwrap_or(u64::MAX),
+        }
+    }
+}
+
+/// Checks what a frame proves on its own: its CRC and layout, that it holds
+/// the positions its key names, that every stored hash is the SHA-256 chain
+/// from the frame's previous hash, and that its command table covers its
+/// events. Frames are independent here, so several threads can check them.
+fn check_frame(key: u64, bytes: &[u8]) -> Result<FrameRef<'_>, OpenError> {
+    let corrupt = |position: u64, reason: String| OpenError::Corrupt { position, reason };
+    let frame = parse_frame(bytes)
+        .map_err(|e| corrupt(key, format!("commit record does not decode: {e}")))?;
+    let mut prev = frame.prev_hash;
+    for (position, e) in (key..).zip(&frame.events) {
+        let content: Hash = Sha256::digest(e.canonical).into();
+        if chain_hash(&prev, position, &content) != e.hash {
+            return Err(corrupt(
+                position,
+                "hash chain broken: stored hash differs from SHA-256 of the event".into(),
+            ));
+        }
+        prev = e.hash;
+    }
+    if frame.first_position != key {
+        return Err(corrupt(
+            key,
+            format!(
+                "record key {key} holds a commit for {}",
+                frame.first_position
+            ),
+        ));
+    }
+    for (i, e) in frame.events.iter().enumerate() {
+        let expected = key + u64::try_from(i).unwrap_or(u64::MAX);
+        if e.parsed.position != expected {
+            return Err(corrupt(
+                expected,
+                format!("event holds position {}", e.parsed.position),
+            ));
+        }
+    }
+    let counted: u64 = frame
+        .commands
+        .iter()
+        .map(|c| u64::from(c.event_count))
+        .sum();
+    let events = u64::try_from(frame.events.len()).unwrap_or(u64::MAX);
+    if counted != events {
+        return Err(corrupt(
+            key,
+            "command entries do not cover the commit's events".into(),
+        ));
+    }
+    if events == 0 || frame.commands.iter().any(|c| c.event_count == 0) {
+        return Err(corrupt(
+            key,
+            "a commit or a command without events was stored; the ledger never writes one".into(),
+        ));
+    }
+    Ok(frame)
+}
+
+const READER_THREAD: &str = "arledger-reader";
+const CHECKER_THREAD: &str = "arledger-checker";
+
+/// Frames in flight per checker thread at open.
 const REBUILD_QUEUE_MAX: usize = 4;
 
-/// What folding needs of an event's envelope (no heap data: the stored
-/// event itself is dropped on the reader thread).
+/// Checker threads at open: one per core, within reason.
+const CHECKERS_MAX: usize = 8;
+
+/// What indexing needs of an event's envelope.
 #[derive(Clone, Copy)]
 struct Envelope {
     position: u64,
@@ -111,21 +155,116 @@ struct Envelope {
     recorded_at: DateTime<Utc>,
 }
 
-/// A checked frame: its first position, command table, and each event's
-/// envelope with its decoded payload.
+/// A frame checked on its own and decoded, owning everything the ordered
+/// part of the rebuild needs.
 struct CheckedFrame {
-    first_position: u64,
+    ends: FrameEnds,
     commands: Vec<CommandEntry>,
-    events: Vec<(Envelope, Result<Event, PayloadError>)>,
+    envelopes: Vec<Envelope>,
+    events: Vec<Result<Event, PayloadError>>,
 }
 
-/// Reads the whole log, checks it, and folds the write model. Reading,
-/// checking (CRC, SHA-256 chain) and payload decoding run on one thread,
-/// folding on another, so the two cores share the work.
+fn checked_frame(key: u64, bytes: &[u8]) -> Result<CheckedFrame, OpenError> {
+    let frame = check_frame(key, bytes)?;
+    let ends = FrameEnds::from(&frame);
+    let envelopes = frame
+        .events
+        .iter()
+        .map(|e| Envelope {
+            position: e.parsed.position,
+            stream_id: e.parsed.stream_id,
+            stream_version: e.parsed.stream_version,
+            command_id: e.parsed.command_id,
+            recorded_at: e.parsed.recorded_at,
+        })
+        .collect();
+    let events = frame.events.iter().map(|e| e.parsed.event()).collect();
+    Ok(CheckedFrame {
+        ends,
+        commands: frame.commands,
+        envelopes,
+        events,
+    })
+}
+
+/// What the log itself indexes, apart from the domain model: each stream's
+/// positions, each command's record, and the latest recorded_at.
+struct Indexes {
+    streams: FxHashMap<StreamId, SmallVec<[u64; 2]>>,
+    commands: FxHashMap<CommandId, CommandRecord>,
+    last_recorded_at: Option<DateTime<Utc>>,
+}
+
+impl Indexes {
+    /// Indexes one checked frame: stream versions must count up from 1,
+    /// the command table must name each event's command, a command is
+    /// stored once, and recorded_at never goes backwards.
+    fn frame(&mut self, first_position: u64, frame: &CheckedFrame) -> Result<(), OpenError> {
+        let corrupt = |position: u64, reason: String| OpenError::Corrupt { position, reason };
+        let mut envelopes = frame.envelopes.iter();
+        for entry in &frame.commands {
+            let mut first = None;
+            for _ in 0..entry.event_count {
+                let Some(e) = envelopes.next() else {
+                    break;
+                };
+                if e.command_id != entry.command_id {
+                    return Err(corrupt(
+                        e.position,
+                        format!(
+                            "the commit's command table names command {} for an event of command {}",
+                            entry.command_id.0, e.command_id.0
+                        ),
+                    ));
+                }
+                first.get_or_insert(e.position);
+                let positions = self.streams.entry(e.stream_id).or_default();
+                let expected = u64::try_from(positions.len()).unwrap_or(u64::MAX) + 1;
+                if e.stream_version != expected {
+                    return Err(corrupt(
+                        e.position,
+                        format!(
+                            "stream {} jumps to version {}, expected {expected}",
+                            e.stream_id, e.stream_version
+                        ),
+                    ));
+                }
+                positions.push(e.position);
+                if self.last_recorded_at.is_some_and(|t| e.recorded_at < t) {
+                    return Err(corrupt(e.position, "recorded_at goes backwards".into()));
+                }
+                self.last_recorded_at = Some(e.recorded_at);
+            }
+            let record = CommandRecord {
+                body_hash: entry.body_hash,
+                first_position: first.unwrap_or(first_position),
+                event_count: entry.event_count,
+            };
+            if self.commands.insert(entry.command_id, record).is_some() {
+                return Err(corrupt(
+                    record.first_position,
+                    format!("command {} was stored twice", entry.command_id.0),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads the whole log, checks it, and folds the write model.
+///
+/// Frames are checked on their own (CRC, positions, the SHA-256 chain
+/// within the frame) and decoded by one checker thread per core, frame n
+/// going to checker n mod k; the calling thread takes them back in order,
+/// links each to the one before, indexes streams and commands, and folds
+/// the domain model.
 pub(super) fn rebuild(
     store: &Store,
     policy: CreditPolicy,
 ) -> Result<(WriterState, Hash), OpenError> {
+    let checkers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .clamp(1, CHECKERS_MAX);
     let mut state = WriterState {
         model: WriteModel::new(policy),
         streams: FxHashMap::default(),
@@ -133,129 +272,97 @@ pub(super) fn rebuild(
         next_position: 1,
         last_recorded_at: None,
     };
-    let (tx, rx) = mpsc::sync_channel::<Result<CheckedFrame, OpenError>>(REBUILD_QUEUE_MAX);
-    let checked = std::thread::scope(|scope| {
+    let mut checker = ChainChecker::new();
+    std::thread::scope(|scope| {
+        let mut inputs = Vec::with_capacity(checkers);
+        let mut outputs = Vec::with_capacity(checkers);
+        for _ in 0..checkers {
+            let (in_tx, in_rx) = mpsc::sync_channel::<(u64, sled::IVec)>(REBUILD_QUEUE_MAX);
+            let (out_tx, out_rx) = mpsc::sync_channel(REBUILD_QUEUE_MAX);
+            std::thread::Builder::new()
+                .name(CHECKER_THREAD.into())
+                .spawn_scoped(scope, move || {
+                    for (key, bytes) in in_rx {
+                        let checked = checked_frame(key, &bytes);
+                        if out_tx.send((key, checked)).is_err() {
+                            break;
+                        }
+                    }
+                })
+                .map_err(OpenError::Thread)?;
+            inputs.push(in_tx);
+            outputs.push(out_rx);
+        }
+        // The reader hands frame n to checker n mod k and reports how many
+        // frames it handed out, or the storage error that stopped it.
         let reader = std::thread::Builder::new()
             .name(READER_THREAD.into())
             .spawn_scoped(scope, move || {
-                let mut checker = ChainChecker::new();
+                let mut sent = 0usize;
                 for item in store.frames_from(1) {
-                    let checked = item.map_err(OpenError::from).and_then(|(key, bytes)| {
-                        let frame = checker.frame(key, &bytes)?;
-                        let events = frame
-                            .events
-                            .iter()
-                            .map(|e| {
-                                let e = &e.parsed;
-                                let envelope = Envelope {
-                                    position: e.position,
-                                    stream_id: e.stream_id,
-                                    stream_version: e.stream_version,
-                                    command_id: e.command_id,
-                                    recorded_at: e.recorded_at,
-                                };
-                                (envelope, e.event())
-                            })
-                            .collect();
-                        Ok(CheckedFrame {
-                            first_position: frame.first_position,
-                            commands: frame.commands,
-                            events,
-                        })
-                    });
-                    let failed = checked.is_err();
-                    if tx.send(checked).is_err() || failed {
+                    let frame = item.map_err(OpenError::from)?;
+                    if inputs[sent % inputs.len()].send(frame).is_err() {
                         break;
                     }
+                    sent += 1;
                 }
-                (checker.next_position, checker.last_hash)
-            });
-        let reader = match reader {
-            Ok(reader) => reader,
-            Err(e) => return Err(OpenError::Thread(e)),
-        };
-        let folded = fold_frames(&mut state, &rx);
-        // Dropping the receiver lets a reader blocked on a full queue end.
-        drop(rx);
-        let checked = reader.join();
-        folded.map(|()| checked)
+                Ok::<usize, OpenError>(sent)
+            })
+            .map_err(OpenError::Thread)?;
+        let folded = fold_frames(&mut state, &mut checker, &outputs);
+        // Dropping the receivers lets blocked checkers and the reader end.
+        drop(outputs);
+        let read = reader.join().map_err(|_| OpenError::Corrupt {
+            position: checker.next_position,
+            reason: "the log reader thread panicked".into(),
+        })?;
+        let frames = folded?;
+        match read {
+            Ok(sent) if sent == frames => Ok(()),
+            Ok(_) => Err(OpenError::Corrupt {
+                position: checker.next_position,
+                reason: "a checker thread stopped early".into(),
+            }),
+            Err(e) => Err(e),
+        }
     })?;
-    let (next_position, last_hash) = checked.map_err(|_| OpenError::Corrupt {
-        position: state.next_position,
-        reason: "the log reader thread panicked".into(),
-    })?;
-    state.next_position = next_position;
-    Ok((state, last_hash))
+    state.next_position = checker.next_position;
+    Ok((state, checker.last_hash))
 }
 
+/// Takes checked frames back in order (frame n from checker n mod k),
+/// links, indexes and folds them; returns how many frames were folded.
 fn fold_frames(
     state: &mut WriterState,
-    rx: &Receiver<Result<CheckedFrame, OpenError>>,
-) -> Result<(), OpenError> {
-    while let Ok(checked) = rx.recv() {
-        let frame = checked?;
-        let event_count = u64::try_from(frame.events.len()).unwrap_or(u64::MAX);
-        let mut events = frame.events.into_iter();
-        for entry in &frame.commands {
-            let mut first = None;
-            for _ in 0..entry.event_count {
-                let Some((e, event)) = events.next() else {
-                    break;
-                };
-                if e.command_id != entry.command_id {
-                    return Err(OpenError::Corrupt {
-                        position: e.position,
-                        reason: format!(
-                            "the commit's command table names command {} for an event of command {}",
-                            entry.command_id.0, e.command_id.0
-                        ),
-                    });
-                }
-                first.get_or_insert(e.position);
-                let event = event.map_err(|err| OpenError::Corrupt {
-                    position: e.position,
-                    reason: err.to_string(),
-                })?;
-                fold(state, &e, &event)?;
-            }
-            let record = CommandRecord {
-                body_hash: entry.body_hash,
-                first_position: first.unwrap_or(frame.first_position),
-                event_count: entry.event_count,
-            };
-            if state.commands.insert(entry.command_id, record).is_some() {
-                return Err(OpenError::Corrupt {
-                    position: record.first_position,
-                    reason: format!("command {} was stored twice", entry.command_id.0),
-                });
-            }
-        }
-        state.next_position = frame.first_position + event_count;
-    }
-    Ok(())
-}
-
-fn fold(state: &mut WriterState, e: &Envelope, event: &Event) -> Result<(), OpenError> {
-    let corrupt = |reason: String| OpenError::Corrupt {
-        position: e.position,
-        reason,
+    checker: &mut ChainChecker,
+    outputs: &[Receiver<(u64, Result<CheckedFrame, OpenError>)>],
+) -> Result<usize, OpenError> {
+    let mut indexes = Indexes {
+        streams: std::mem::take(&mut state.streams),
+        commands: std::mem::take(&mut state.commands),
+        last_recorded_at: None,
     };
-    let positions = state.streams.entry(e.stream_id).or_default();
-    let expected = u64::try_from(positions.len()).unwrap_or(u64::MAX) + 1;
-    if e.stream_version != expected {
-        return Err(corrupt(format!(
-            "stream {} jumps to version {}, expected {expected}",
-            e.stream_id, e.stream_version
-        )));
+    let mut frames = 0usize;
+    while let Ok((key, checked)) = outputs[frames % outputs.len()].recv() {
+        checker.expect(key)?;
+        let frame = checked?;
+        checker.link(key, &frame.ends)?;
+        indexes.frame(key, &frame)?;
+        for (e, event) in frame.envelopes.iter().zip(frame.events) {
+            let corrupt = |reason: String| OpenError::Corrupt {
+                position: e.position,
+                reason,
+            };
+            let event = event.map_err(|err| corrupt(err.to_string()))?;
+            state
+                .model
+                .apply(&event)
+                .map_err(|err| corrupt(err.to_string()))?;
+        }
+        frames += 1;
     }
-    positions.push(e.position);
-    state
-        .model
-        .apply(event)
-        .map_err(|err| corrupt(err.to_string()))?;
-    if state.last_recorded_at.is_some_and(|t| e.recorded_at < t) {
-        return Err(corrupt("recorded_at goes backwards".into()));
-    }
-    state.last_recorded_at = Some(e.recorded_at);
-    Ok(())
+    state.streams = indexes.streams;
+    state.commands = indexes.commands;
+    state.last_recorded_at = indexes.last_recorded_at;
+    Ok(frames)
 }

@@ -59,6 +59,13 @@ impl Store {
         self.put(first_position, frame)?;
         self.flush()
     }
+
+    /// Deletes a stored frame: for tests that simulate a lost record.
+    #[cfg(test)]
+    pub fn remove(&self, first_position: u64) -> Result<(), StoreError> {
+        self.commits.remove(first_position.to_be_bytes())?;
+        self.flush()
+    }
 }
 
 /// Segment size of the sled log. sled stores a value larger than a quarter

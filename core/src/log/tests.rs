@@ -180,6 +180,43 @@ fn a_corrupt_record_is_reported_with_its_position_and_not_served() {
     assert!(parse_frame(&frame).is_err());
 }
 
+/// Frames are checked by several threads at open; whichever frame is bad,
+/// the first bad one is reported, at its own position.
+#[test]
+fn with_many_commits_the_first_bad_one_is_reported_whichever_checker_saw_it() {
+    for (bad, lose) in [(9u64, false), (10, false), (5, true), (11, true)] {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::open(dir.path(), options()).unwrap();
+        for n in 1..=12 {
+            accepted(&ledger, sample::register_customer(cid(n)));
+        }
+        let store = ledger.inner.shared.store.clone();
+        let (_, bytes) = store.frames_from(bad).next().unwrap().unwrap();
+        drop(ledger);
+        if lose {
+            store.remove(bad).unwrap();
+        } else {
+            let mut bytes = bytes.to_vec();
+            let middle = bytes.len() / 2;
+            bytes[middle] ^= 0x01;
+            store.tamper(bad, &bytes).unwrap();
+        }
+        drop(store);
+        match Ledger::open(dir.path(), options()) {
+            Err(OpenError::Corrupt { position, reason }) => {
+                assert_eq!(position, bad, "frame {bad} (lost: {lose}): {reason}");
+                let expected = if lose {
+                    "expected a commit"
+                } else {
+                    "checksum"
+                };
+                assert!(reason.contains(expected), "{reason}");
+            }
+            other => panic!("expected corruption at {bad}, got {:?}", other.map(|_| ())),
+        }
+    }
+}
+
 #[test]
 fn a_rewritten_event_with_a_valid_crc_breaks_the_chain_at_its_position() {
     let dir = tempfile::tempdir().unwrap();

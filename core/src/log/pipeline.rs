@@ -29,7 +29,13 @@ struct Pending {
 
 enum Decision {
     Accepted(Outcome),
-    Duplicate(CommandRecord),
+    /// A command id seen before: the flusher compares the body with the
+    /// one stored in the original's commit and answers from there.
+    Repeat {
+        command_id: CommandId,
+        body_hash: Hash,
+        record: CommandRecord,
+    },
     Refused(CommandError),
 }
 
@@ -143,12 +149,12 @@ fn decide_commit(
                     // A repeat must not reveal another user's outcome to
                     // a role that could not have run the command.
                     Decision::Refused(s.command.forbidden_for(s.actor.role))
-                } else if record.body_hash == *body_hash {
-                    Decision::Duplicate(*record)
                 } else {
-                    Decision::Refused(CommandError::IdempotencyMismatch {
-                        command_id: s.command_id.to_string(),
-                    })
+                    Decision::Repeat {
+                        command_id: s.command_id,
+                        body_hash: *body_hash,
+                        record: *record,
+                    }
                 });
                 continue;
             }
@@ -241,7 +247,6 @@ fn decide_commit(
                 event_ids.push(event_id);
             }
             let record = CommandRecord {
-                body_hash: *body_hash,
                 first_position: command_first,
                 event_count,
             };
@@ -423,7 +428,11 @@ fn flusher_loop(shared: &Shared, rx: &Receiver<Written>) {
                     .map(|d| match d {
                         Decision::Accepted(outcome) => Ok(Ok(outcome)),
                         Decision::Refused(e) => Ok(Err(e)),
-                        Decision::Duplicate(record) => duplicate_outcome(shared, record).map(Ok),
+                        Decision::Repeat {
+                            command_id,
+                            body_hash,
+                            record,
+                        } => repeat_outcome(shared, command_id, &body_hash, record),
                     })
                     .collect::<Result<Vec<_>, LogError>>();
                 complete(done, results);
@@ -432,38 +441,55 @@ fn flusher_loop(shared: &Shared, rx: &Receiver<Written>) {
     }
 }
 
-/// The original outcome of a repeated command, read back from the log (its
-/// commit is durable: it was acknowledged, or flushed just before this).
-fn duplicate_outcome(shared: &Shared, record: CommandRecord) -> Result<Outcome, LogError> {
+/// The answer to a repeated command id, from the original's commit (it is
+/// durable: acknowledged, or flushed just before this): its original
+/// outcome if the body is the same, else a refusal.
+fn repeat_outcome(
+    shared: &Shared,
+    command_id: CommandId,
+    body_hash: &Hash,
+    record: CommandRecord,
+) -> Result<Result<Outcome, CommandError>, LogError> {
     let count = usize::try_from(record.event_count).unwrap_or(usize::MAX);
     let last_position = record.first_position + u64::from(record.event_count) - 1;
-    let mut event_ids = Vec::with_capacity(count);
-    'frames: for item in shared.store.frames_from(record.first_position) {
-        let (first, bytes) = item?;
-        let frame = parse_frame(&bytes).map_err(|source| LogError::Decode {
-            position: first,
-            source,
-        })?;
-        for e in &frame.events {
-            let position = e.parsed.position;
-            if position > last_position {
-                break 'frames;
-            }
-            if position >= record.first_position {
-                event_ids.push(e.parsed.event_id);
-            }
-        }
-    }
-    if event_ids.len() != count {
-        return Err(LogError::Gap {
-            expected: record.first_position + u64::try_from(event_ids.len()).unwrap_or(0),
-            found: last_position,
+    let gap = |found: usize| LogError::Gap {
+        expected: record.first_position + u64::try_from(found).unwrap_or(0),
+        found: last_position,
+    };
+    // A command's events all land in one commit.
+    let Some(item) = shared.store.frames_from(record.first_position).next() else {
+        return Err(gap(0));
+    };
+    let (first, bytes) = item?;
+    let frame = parse_frame(&bytes).map_err(|source| LogError::Decode {
+        position: first,
+        source,
+    })?;
+    let Some(entry) = frame.commands.iter().find(|c| c.command_id == command_id) else {
+        return Err(LogError::Decode {
+            position: record.first_position,
+            source: DecodeError::Malformed("the commit's command table lacks a command it holds"),
         });
+    };
+    if entry.body_hash != *body_hash {
+        return Ok(Err(CommandError::IdempotencyMismatch {
+            command_id: command_id.to_string(),
+        }));
     }
-    Ok(Outcome {
+    let event_ids: Vec<EventId> = frame
+        .events
+        .iter()
+        .map(|e| &e.parsed)
+        .filter(|e| (record.first_position..=last_position).contains(&e.position))
+        .map(|e| e.event_id)
+        .collect();
+    if event_ids.len() != count {
+        return Err(gap(event_ids.len()));
+    }
+    Ok(Ok(Outcome {
         first_position: record.first_position,
         last_position,
         event_ids,
         duplicate: true,
-    })
+    }))
 }

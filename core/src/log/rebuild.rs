@@ -236,7 +236,6 @@ impl Indexes {
                 self.last_recorded_at = Some(e.recorded_at);
             }
             let record = CommandRecord {
-                body_hash: entry.body_hash,
                 first_position: first.unwrap_or(first_position),
                 event_count: entry.event_count,
             };

@@ -81,6 +81,59 @@ fn the_same_command_id_with_another_body_is_refused() {
     assert_eq!(ledger.head().position, 1);
 }
 
+/// A repeat is answered from the original's commit (the body hash is not
+/// kept in memory): the right command of a many-command commit is found,
+/// before and after reopening, and within the batch that introduced it.
+#[test]
+fn repeats_are_judged_against_the_body_stored_in_the_original_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    let batch: Vec<Submission> = (1..=3)
+        .map(|n| sample::submit(sample::register_customer(cid(n))))
+        .collect();
+    let firsts: Vec<Outcome> = ledger
+        .submit_batch(batch.clone())
+        .unwrap()
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let middle = batch[1].clone();
+    let forged = Submission {
+        command: sample::register_customer(cid(9)),
+        ..middle.clone()
+    };
+    let check = |ledger: &Ledger| {
+        let results = ledger
+            .submit_batch(vec![middle.clone(), forged.clone()])
+            .unwrap();
+        let again = results[0].as_ref().unwrap();
+        assert!(again.duplicate);
+        assert_eq!(again.event_ids, firsts[1].event_ids);
+        assert_eq!(again.first_position, firsts[1].first_position);
+        assert!(matches!(
+            results[1],
+            Err(CommandError::IdempotencyMismatch { .. })
+        ));
+        assert_eq!(ledger.head().position, 3);
+    };
+    check(&ledger);
+    drop(ledger);
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    check(&ledger);
+    let fresh = sample::submit(sample::register_customer(cid(4)));
+    let fresh_forged = Submission {
+        command: sample::register_customer(cid(5)),
+        ..fresh.clone()
+    };
+    let results = ledger.submit_batch(vec![fresh, fresh_forged]).unwrap();
+    assert!(!results[0].as_ref().unwrap().duplicate);
+    assert!(matches!(
+        results[1],
+        Err(CommandError::IdempotencyMismatch { .. })
+    ));
+    assert_eq!(ledger.head().position, 4);
+}
+
 #[test]
 fn a_stale_expected_version_is_a_conflict_and_appends_nothing() {
     let dir = tempfile::tempdir().unwrap();

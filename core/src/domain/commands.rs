@@ -53,6 +53,7 @@ pub struct SetCreditLimit {
     /// The customer.
     pub customer_id: CustomerId,
     /// Limit (>= 0).
+    #[serde(with = "crate::money::decimal_bytes")]
     pub limit: Decimal,
     /// ISO 4217 code; fixed per customer once set.
     pub currency: String,
@@ -115,6 +116,7 @@ pub struct OrderLineRequest {
     /// Units (> 0).
     pub quantity: i64,
     /// Price per unit (>= 0).
+    #[serde(with = "crate::money::decimal_bytes")]
     pub unit_price: Decimal,
 }
 
@@ -217,8 +219,10 @@ pub struct InvoiceLineRequest {
     /// Text (required for services).
     pub description: Option<String>,
     /// Net amount (>= 0).
+    #[serde(with = "crate::money::decimal_bytes")]
     pub amount: Decimal,
     /// Tax (>= 0).
+    #[serde(with = "crate::money::decimal_bytes")]
     pub tax: Decimal,
 }
 
@@ -249,6 +253,7 @@ pub struct IssueCreditNote {
     /// The invoice.
     pub invoice_id: InvoiceId,
     /// Amount in the invoice's currency.
+    #[serde(with = "crate::money::decimal_bytes")]
     pub amount: Decimal,
     /// Why.
     pub reason: CreditReason,
@@ -264,6 +269,7 @@ pub struct ReceivePayment {
     /// Payer.
     pub customer_id: CustomerId,
     /// Amount (> 0).
+    #[serde(with = "crate::money::decimal_bytes")]
     pub amount: Decimal,
     /// ISO 4217 code.
     pub currency: String,
@@ -285,6 +291,7 @@ pub struct AllocatePayment {
     /// The invoice.
     pub invoice_id: InvoiceId,
     /// Amount (> 0).
+    #[serde(with = "crate::money::decimal_bytes")]
     pub amount: Decimal,
     /// Installment, if named.
     pub installment_no: Option<u32>,
@@ -307,6 +314,7 @@ pub struct WriteOffInvoice {
     /// The invoice.
     pub invoice_id: InvoiceId,
     /// Amount (> 0, <= open).
+    #[serde(with = "crate::money::decimal_bytes")]
     pub amount: Decimal,
     /// Why.
     pub reason: String,
@@ -320,6 +328,7 @@ pub struct RecoverWriteOff {
     /// The invoice.
     pub invoice_id: InvoiceId,
     /// Amount (> 0, <= written off and not yet recovered).
+    #[serde(with = "crate::money::decimal_bytes")]
     pub amount: Decimal,
     /// Business date.
     pub recovered_on: NaiveDate,
@@ -331,6 +340,7 @@ pub struct OpenDispute {
     /// The invoice.
     pub invoice_id: InvoiceId,
     /// Amount (> 0, <= open).
+    #[serde(with = "crate::money::decimal_bytes")]
     pub amount: Decimal,
     /// Why.
     pub reason: String,

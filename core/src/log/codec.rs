@@ -28,11 +28,17 @@
 //!
 //! # Commit frame
 //!
-//! `"ARL1"`, first position (u64), event count (u32), hash of the event
+//! `"ARL2"`, first position (u64), event count (u32), hash of the event
 //! before the first (32 bytes); then per event: canonical length (u32),
 //! canonical bytes, hash (32); then the command count (u32) and per command:
-//! command id (16), SHA-256 of the command body (32), its event count (u32);
-//! finally a CRC-32 (IEEE) of everything before it.
+//! command id (16), body hash (16), its event count (u32); finally a CRC-32
+//! (IEEE) of everything before it.
+//!
+//! The body hash is XXH3-128 (big-endian) of the command's bincode bytes.
+//! It only tells a repeated command id with the same body from one with
+//! another body, so it needs to be fast and wide, not cryptographic: a
+//! forged collision could only make its own sender's command look like a
+//! repeat (measured: hashing a command 203 -> 94 ns, `domain` bench).
 //!
 //! The command table serves idempotency only. At open its command ids are
 //! checked against the events' envelopes, but its body hashes are covered
@@ -51,11 +57,14 @@ use crate::ids::{CommandId, EventId, StreamId};
 /// A 32-byte SHA-256 digest.
 pub type Hash = [u8; 32];
 
+/// A command body's fingerprint for idempotency (see the module docs).
+pub type BodyHash = [u8; 16];
+
 /// The hash before the first event.
 pub const GENESIS_HASH: Hash = [0; 32];
 
 const CANONICAL_FORMAT: u8 = 1;
-const FRAME_MAGIC: &[u8; 4] = b"ARL1";
+const FRAME_MAGIC: &[u8; 4] = b"ARL2";
 /// Longest actor user id, in bytes (it is length-prefixed with one byte).
 pub const USER_ID_LEN_MAX: usize = 255;
 
@@ -358,8 +367,8 @@ pub fn decode_canonical(bytes: &[u8], hash: Hash) -> Result<StoredEvent, DecodeE
 pub struct CommandEntry {
     /// The command id.
     pub command_id: CommandId,
-    /// SHA-256 of the command body.
-    pub body_hash: Hash,
+    /// Fingerprint of the command body.
+    pub body_hash: BodyHash,
     /// How many events it produced (consecutive in the frame).
     pub event_count: u32,
 }

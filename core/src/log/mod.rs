@@ -28,7 +28,7 @@ use crate::domain::state::CreditPolicy;
 use crate::domain::{Actor, Command, CommandError, Event, WriteModel};
 use crate::ids::{CommandId, EventId, StreamId};
 use codec::{
-    CanonicalRef, CommandEntry, DecodeError, FrameBuilder, FrameRef, GENESIS_HASH, Hash,
+    BodyHash, CanonicalRef, CommandEntry, DecodeError, FrameBuilder, FrameRef, GENESIS_HASH, Hash,
     StoredEvent, chain_hash, encode_canonical, parse_frame,
 };
 use pipeline::writer_loop;
@@ -220,7 +220,7 @@ pub type BatchResult = Result<Vec<Result<Outcome, CommandError>>, LogError>;
 pub type Completion = Box<dyn FnOnce(BatchResult) + Send>;
 
 struct Request {
-    batch: Vec<(Submission, Hash)>,
+    batch: Vec<(Submission, BodyHash)>,
     done: Completion,
 }
 
@@ -575,13 +575,18 @@ impl Subscription {
     }
 }
 
-/// SHA-256 of a command's body (bincode), for idempotency.
-pub fn body_hash(command: &Command) -> Hash {
-    let mut h = Sha256::new();
-    // `Sha256` is an `io::Write`. Writing plain data into it cannot fail;
-    // bincode's only errors here would come from the writer.
-    let _ = bincode::serialize_into(&mut h, command);
-    h.finalize().into()
+/// The fingerprint of a command's body for idempotency: XXH3-128 of its
+/// bincode bytes (see [`codec`] for why not SHA-256).
+pub fn body_hash(command: &Command) -> BodyHash {
+    thread_local! {
+        static BODY: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BODY.with_borrow_mut(|body| {
+        body.clear();
+        // Serializing plain data into a Vec cannot fail.
+        let _ = bincode::serialize_into(&mut *body, command);
+        xxhash_rust::xxh3::xxh3_128(body).to_be_bytes()
+    })
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ struct Pending {
     first_position: u64,
     /// recorded_at of this commit's events (the head's, once it is durable).
     recorded_at: DateTime<Utc>,
-    batches: Vec<Vec<(Submission, Hash)>>,
+    batches: Vec<Vec<(Submission, BodyHash)>>,
     events: Vec<PendingEvent>,
     commands: Vec<CommandEntry>,
     replies: Vec<(Completion, Vec<Decision>)>,
@@ -33,7 +33,7 @@ enum Decision {
     /// one stored in the original's commit and answers from there.
     Repeat {
         command_id: CommandId,
-        body_hash: Hash,
+        body_hash: BodyHash,
         record: CommandRecord,
     },
     Refused(CommandError),
@@ -124,7 +124,7 @@ pub(super) fn writer_loop(
 fn decide_commit(
     shared: &Shared,
     clock: &dyn Clock,
-    batches: &[Vec<(Submission, Hash)>],
+    batches: &[Vec<(Submission, BodyHash)>],
 ) -> (Pending, Vec<Vec<Decision>>) {
     let mut guard = shared.state();
     let state = &mut *guard;
@@ -447,7 +447,7 @@ fn flusher_loop(shared: &Shared, rx: &Receiver<Written>) {
 fn repeat_outcome(
     shared: &Shared,
     command_id: CommandId,
-    body_hash: &Hash,
+    body_hash: &BodyHash,
     record: CommandRecord,
 ) -> Result<Result<Outcome, CommandError>, LogError> {
     let count = usize::try_from(record.event_count).unwrap_or(usize::MAX);

@@ -229,7 +229,7 @@ fn a_corrupt_record_is_reported_with_its_position_and_not_served() {
         }
         other => panic!("expected corruption at 2, got {:?}", other.map(|_| ())),
     }
-    frame = sled::IVec::from(&b"ARL1"[..]);
+    frame = sled::IVec::from(&b"ARL2"[..]);
     assert!(parse_frame(&frame).is_err());
 }
 

@@ -99,8 +99,10 @@ pub struct ReleaseLot {
     /// Lot number.
     pub lot: String,
     /// Manufacture date.
+    #[serde(with = "super::date_serde")]
     pub manufactured_on: NaiveDate,
     /// Expiry date.
+    #[serde(with = "super::date_serde")]
     pub expires_on: NaiveDate,
     /// Units (> 0).
     pub quantity: i64,
@@ -132,6 +134,7 @@ pub struct PlaceOrder {
     /// ISO 4217 code.
     pub currency: String,
     /// Business date.
+    #[serde(with = "super::date_serde")]
     pub placed_on: NaiveDate,
     /// Lines.
     pub lines: Vec<OrderLineRequest>,
@@ -189,6 +192,7 @@ pub struct ShipOrder {
     /// The order.
     pub order_id: OrderId,
     /// Business date.
+    #[serde(with = "super::date_serde")]
     pub shipped_on: NaiveDate,
     /// Ship-to.
     pub ship_to: String,
@@ -202,6 +206,7 @@ pub struct AcceptDelivery {
     /// The shipment.
     pub shipment_id: ShipmentId,
     /// Business date.
+    #[serde(with = "super::date_serde")]
     pub accepted_on: NaiveDate,
     /// Who accepted at the customer.
     pub accepted_by: String,
@@ -236,6 +241,7 @@ pub struct IssueInvoice {
     /// The customer.
     pub customer_id: CustomerId,
     /// Business date.
+    #[serde(with = "super::date_serde")]
     pub invoice_date: NaiveDate,
     /// ISO 4217 code.
     pub currency: String,
@@ -258,6 +264,7 @@ pub struct IssueCreditNote {
     /// Why.
     pub reason: CreditReason,
     /// Business date.
+    #[serde(with = "super::date_serde")]
     pub issued_on: NaiveDate,
 }
 
@@ -274,6 +281,7 @@ pub struct ReceivePayment {
     /// ISO 4217 code.
     pub currency: String,
     /// Business date.
+    #[serde(with = "super::date_serde")]
     pub received_on: NaiveDate,
     /// How.
     pub method: PaymentMethod,
@@ -305,6 +313,7 @@ pub struct ReversePayment {
     /// Why.
     pub reason: String,
     /// Business date.
+    #[serde(with = "super::date_serde")]
     pub reversed_on: NaiveDate,
 }
 
@@ -319,6 +328,7 @@ pub struct WriteOffInvoice {
     /// Why.
     pub reason: String,
     /// Business date.
+    #[serde(with = "super::date_serde")]
     pub written_off_on: NaiveDate,
 }
 
@@ -331,6 +341,7 @@ pub struct RecoverWriteOff {
     #[serde(with = "crate::money::decimal_bytes")]
     pub amount: Decimal,
     /// Business date.
+    #[serde(with = "super::date_serde")]
     pub recovered_on: NaiveDate,
 }
 
@@ -345,6 +356,7 @@ pub struct OpenDispute {
     /// Why.
     pub reason: String,
     /// Business date.
+    #[serde(with = "super::date_serde")]
     pub opened_on: NaiveDate,
 }
 
@@ -356,6 +368,7 @@ pub struct ResolveDispute {
     /// Outcome.
     pub outcome: String,
     /// Business date.
+    #[serde(with = "super::date_serde")]
     pub resolved_on: NaiveDate,
 }
 
@@ -371,8 +384,10 @@ pub struct RecordCollectionActivity {
     /// Outcome.
     pub outcome: String,
     /// Promised pay date.
+    #[serde(with = "super::date_serde::option")]
     pub promised_pay_date: Option<NaiveDate>,
     /// Business date.
+    #[serde(with = "super::date_serde")]
     pub on: NaiveDate,
 }
 
@@ -392,6 +407,7 @@ pub struct IssueRecall {
     /// Why.
     pub reason: String,
     /// Business date.
+    #[serde(with = "super::date_serde")]
     pub issued_on: NaiveDate,
 }
 
@@ -403,6 +419,7 @@ pub struct AcknowledgeRecall {
     /// The customer.
     pub customer_id: CustomerId,
     /// Business date.
+    #[serde(with = "super::date_serde")]
     pub acknowledged_on: NaiveDate,
 }
 
@@ -416,6 +433,7 @@ pub struct RecordRecallReturn {
     /// Units (> 0).
     pub quantity: i64,
     /// Business date.
+    #[serde(with = "super::date_serde")]
     pub returned_on: NaiveDate,
 }
 

@@ -40,8 +40,9 @@ pub enum MoneyError {
     Overflow,
 }
 
-/// ISO 4217 currencies with their minor units. A closed list: an unknown
-/// code is an input error, not a guess.
+/// ISO 4217 currencies with their minor units, sorted by code (looked up by
+/// binary search). A closed list: an unknown code is an input error, not a
+/// guess.
 const CURRENCIES: &[(&str, u32)] = &[
     ("AED", 2),
     ("AUD", 2),
@@ -95,9 +96,9 @@ impl Currency {
     /// Parses an ISO 4217 code (upper case, three letters).
     pub fn parse(code: &str) -> Result<Currency, MoneyError> {
         CURRENCIES
-            .iter()
-            .find(|(c, _)| *c == code)
-            .and_then(|(c, _)| <[u8; 3]>::try_from(c.as_bytes()).ok())
+            .binary_search_by(|(c, _)| c.cmp(&code))
+            .ok()
+            .and_then(|i| <[u8; 3]>::try_from(CURRENCIES[i].0.as_bytes()).ok())
             .map(Currency)
             .ok_or_else(|| MoneyError::UnknownCurrency(code.to_string()))
     }
@@ -109,16 +110,20 @@ impl Currency {
 
     /// Decimals this currency's amounts may carry.
     pub fn minor_units(&self) -> u32 {
-        CURRENCIES
-            .iter()
-            .find(|(c, _)| c.as_bytes() == self.0)
-            .map_or(2, |(_, units)| *units)
+        // Asked for every amount checked: a match, kept equal to CURRENCIES
+        // by a test, instead of a search.
+        match &self.0 {
+            b"JPY" | b"KRW" | b"VND" => 0,
+            b"KWD" => 3,
+            _ => 2,
+        }
     }
 
-    /// Checks that `amount` has no more decimals than this currency allows.
+    /// Checks that `amount` has no more decimals than this currency allows
+    /// (trailing zeros do not count: 10.500 USD is fine).
     pub fn check_amount(&self, amount: Decimal) -> Result<(), MoneyError> {
         let minor_units = self.minor_units();
-        if amount.normalize().scale() > minor_units {
+        if amount.scale() > minor_units && amount.normalize().scale() > minor_units {
             return Err(MoneyError::TooManyDecimals {
                 amount,
                 currency: *self,
@@ -285,6 +290,22 @@ mod tests {
             Err(MoneyError::UnknownCurrency("XXY".into()))
         );
         assert_eq!(Currency::parse("CNY"), Ok(Currency::CNY));
+    }
+
+    /// Lookups are binary searches: the list must stay sorted, and every
+    /// code must find itself and its own minor units.
+    #[test]
+    fn every_listed_currency_parses_to_itself_with_its_minor_units() {
+        assert!(CURRENCIES.windows(2).all(|w| w[0].0 < w[1].0));
+        for (code, units) in CURRENCIES {
+            let currency = Currency::parse(code).unwrap();
+            assert_eq!(currency.code(), *code);
+            assert_eq!(currency.minor_units(), *units, "{code}");
+        }
+        assert_eq!(Currency::JPY.minor_units(), 0);
+        for code in ["", "AAA", "ZZZ", "usd", "USDX", "KWE"] {
+            assert!(Currency::parse(code).is_err(), "{code}");
+        }
     }
 
     #[test]

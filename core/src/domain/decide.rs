@@ -33,6 +33,18 @@ pub const SERIALS_PER_SHIPMENT_MAX: usize = 100_000;
 /// Keeping every amount far below `Decimal::MAX` (about 7.9 * 10^28) means
 /// sums over any realistic number of documents cannot overflow.
 pub const AMOUNT_MAX: Decimal = Decimal::from_parts(0xa4c6_8000, 0x0003_8d7e, 0, false, 0);
+/// `AMOUNT_MAX` is 10 to this power.
+const AMOUNT_MAX_DIGITS: u32 = 15;
+
+/// Whether a non-negative `amount` is above `AMOUNT_MAX`: its mantissa
+/// against 10^(15 + scale), without rescaling.
+fn above_amount_max(amount: Decimal) -> bool {
+    // A limit beyond u128 is beyond any mantissa (at most 2^96) too.
+    10u128
+        .checked_pow(AMOUNT_MAX_DIGITS + amount.scale())
+        .is_some_and(|limit| amount.mantissa().unsigned_abs() > limit)
+}
+
 /// Most allocations one auto-allocating payment makes; the rest of the
 /// money stays on account.
 pub const AUTO_ALLOCATIONS_MAX: usize = 999;
@@ -1168,11 +1180,13 @@ fn amount(
     currency: Currency,
     sign: Sign,
 ) -> Result<Money, CommandError> {
+    // Every amount passes here: plain sign and mantissa checks instead of
+    // Decimal comparisons, which rescale.
     let ok = match sign {
-        Sign::Positive => amount > Decimal::ZERO,
-        Sign::NonNegative => amount >= Decimal::ZERO,
+        Sign::Positive => amount.is_sign_positive() && !amount.is_zero(),
+        Sign::NonNegative => amount.is_sign_positive() || amount.is_zero(),
     };
-    if ok && amount > AMOUNT_MAX {
+    if ok && above_amount_max(amount) {
         return Err(CommandError::invalid(
             field,
             format!("{amount} {currency} exceeds the largest amount arledger takes, {AMOUNT_MAX}"),
@@ -1247,4 +1261,38 @@ fn lines_count(field: &str, n: usize) -> Result<(), CommandError> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amount_max_is_ten_to_its_digits() {
+        assert_eq!(AMOUNT_MAX, Decimal::from(10i64.pow(AMOUNT_MAX_DIGITS)));
+    }
+
+    /// The mantissa check agrees with Decimal's own comparison at every
+    /// scale, on both sides of the limit and at the extremes.
+    #[test]
+    fn the_amount_cap_check_agrees_with_decimal_comparison() {
+        let mantissa_max = (1i128 << 96) - 1;
+        for scale in 0..=28u32 {
+            let mut mantissas = vec![0, 1, 7, mantissa_max, mantissa_max - 1];
+            if let Some(limit) = 10i128.checked_pow(AMOUNT_MAX_DIGITS + scale) {
+                mantissas.extend([limit - 1, limit, limit + 1, limit * 2 + 3]);
+            }
+            for m in mantissas
+                .into_iter()
+                .filter(|m| (0..=mantissa_max).contains(m))
+            {
+                let amount = Decimal::from_i128_with_scale(m, scale);
+                assert_eq!(
+                    above_amount_max(amount),
+                    amount > AMOUNT_MAX,
+                    "{amount} (mantissa {m}, scale {scale})"
+                );
+            }
+        }
+    }
 }

@@ -95,10 +95,15 @@ impl Currency {
 
     /// Parses an ISO 4217 code (upper case, three letters).
     pub fn parse(code: &str) -> Result<Currency, MoneyError> {
-        CURRENCIES
-            .binary_search_by(|(c, _)| c.cmp(&code))
+        // Three bytes compared as one number: every command names a currency.
+        let key = |c: &[u8]| c.iter().fold(0u32, |k, b| k << 8 | u32::from(*b));
+        <[u8; 3]>::try_from(code.as_bytes())
             .ok()
-            .and_then(|i| <[u8; 3]>::try_from(CURRENCIES[i].0.as_bytes()).ok())
+            .filter(|bytes| {
+                CURRENCIES
+                    .binary_search_by(|(c, _)| key(c.as_bytes()).cmp(&key(bytes)))
+                    .is_ok()
+            })
             .map(Currency)
             .ok_or_else(|| MoneyError::UnknownCurrency(code.to_string()))
     }

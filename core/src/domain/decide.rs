@@ -1280,7 +1280,8 @@ mod tests {
         for scale in 0..=28u32 {
             let mut mantissas = vec![0, 1, 7, mantissa_max, mantissa_max - 1];
             if let Some(limit) = 10i128.checked_pow(AMOUNT_MAX_DIGITS + scale) {
-                mantissas.extend([limit - 1, limit, limit + 1, limit * 2 + 3]);
+                mantissas.extend([limit - 1, limit, limit + 1]);
+                mantissas.extend(limit.checked_mul(2).and_then(|m| m.checked_add(3)));
             }
             for m in mantissas
                 .into_iter()

@@ -317,12 +317,12 @@ fn average_event_bytes(ledger: &Ledger) -> Result<usize> {
 /// measured on a fresh ledger read back through sled.
 fn frame_bytes_per_event(customer_count: usize) -> Result<usize> {
     let dir = tempfile::tempdir()?;
-    let after_setup = {
+    let (after_setup, events) = {
         let ledger = open(dir.path(), 1_000)?;
         let customers = register_customers(&ledger, customer_count)?;
         let after_setup = ledger.head().position;
-        append_pipelined(&ledger, workload(&customers, 3_000), 1_000)?;
-        after_setup
+        let events = append_pipelined(&ledger, workload(&customers, 3_000), 1_000)?;
+        (after_setup, usize::try_from(events)?)
     };
     let db = sled_config_for(dir.path()).open()?;
     let (mut bytes, mut first_workload_frame) = (0usize, None);
@@ -337,7 +337,7 @@ fn frame_bytes_per_event(customer_count: usize) -> Result<usize> {
     if first_workload_frame.is_none() {
         bail!("the workload wrote no frames");
     }
-    Ok(bytes / 3_000)
+    Ok(bytes / events.max(1))
 }
 
 fn raw_sled_commit(

@@ -231,10 +231,11 @@ impl fmt::Debug for Money {
 /// endian), which bincode writes as 16 plain bytes. A decimal string would
 /// have to be formatted on every append and parsed on every rebuild.
 ///
-/// The bytes travel as one little-endian `u128`: bincode writes exactly
-/// the same 16 bytes as for `[u8; 16]`, but reads them in one step instead
-/// of sixteen (measured with the `domain` benchmark: payload decoding
-/// 2.9 M → 6.2 M events/s, encoding 13 M → 39 M).
+/// The bytes travel as one little-endian `u128`: bincode's legacy
+/// fixed-width options (the ones the log uses; varint options would not)
+/// write exactly the same 16 bytes as for `[u8; 16]`, but read them in one
+/// step instead of sixteen (measured with the `domain` benchmark: payload
+/// decoding 2.9 M → 6.2 M events/s, encoding 13 M → 39 M).
 pub mod decimal_bytes {
     use rust_decimal::Decimal;
     use serde::{Deserialize, Deserializer, Serializer};

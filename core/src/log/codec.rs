@@ -34,11 +34,13 @@
 //! command id (16), body hash (16), its event count (u32); finally a CRC-32
 //! (IEEE) of everything before it.
 //!
-//! The body hash is XXH3-128 (big-endian) of the command's bincode bytes.
-//! It only tells a repeated command id with the same body from one with
-//! another body, so it needs to be fast and wide, not cryptographic: a
-//! forged collision could only make its own sender's command look like a
-//! repeat (measured: hashing a command 203 -> 94 ns, `domain` bench).
+//! The body hash is XXH3-128 (big-endian) of the command's bincode bytes
+//! (legacy fixed-width options). It only tells a repeated command id with
+//! the same body from one with another body, so it needs to be fast and
+//! wide, not cryptographic (measured: hashing a command 203 -> 94 ns with
+//! SHA-256 -> XXH3, `domain` bench). XXH3 does not resist a crafted
+//! collision, so a repeat also needs the original's user: a forged body
+//! could only ever be passed off as one of the forger's own commands.
 //!
 //! The command table serves idempotency only. At open its command ids are
 //! checked against the events' envelopes, but its body hashes are covered

@@ -214,7 +214,11 @@ fn complete(done: Completion, result: BatchResult) {
     }
 }
 
-/// Results of a batch, one per command, in order.
+/// Results of a batch, one per command, in order. `Err` means the answers
+/// could not be given (the ledger is poisoned or closed, or the stored
+/// original of a repeated command id could not be read back); some of the
+/// batch's commands may still have been accepted, and sending the batch
+/// again with the same command ids is safe.
 pub type BatchResult = Result<Vec<Result<Outcome, CommandError>>, LogError>;
 /// Called once a batch is durable (or failed).
 pub type Completion = Box<dyn FnOnce(BatchResult) + Send>;

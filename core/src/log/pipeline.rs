@@ -34,6 +34,7 @@ enum Decision {
     Repeat {
         command_id: CommandId,
         body_hash: BodyHash,
+        user_id: String,
         record: CommandRecord,
     },
     Refused(CommandError),
@@ -153,6 +154,7 @@ fn decide_commit(
                     Decision::Repeat {
                         command_id: s.command_id,
                         body_hash: *body_hash,
+                        user_id: s.actor.user_id.clone(),
                         record: *record,
                     }
                 });
@@ -431,8 +433,9 @@ fn flusher_loop(shared: &Shared, rx: &Receiver<Written>) {
                         Decision::Repeat {
                             command_id,
                             body_hash,
+                            user_id,
                             record,
-                        } => repeat_outcome(shared, command_id, &body_hash, record),
+                        } => repeat_outcome(shared, command_id, &body_hash, &user_id, record),
                     })
                     .collect::<Result<Vec<_>, LogError>>();
                 complete(done, results);
@@ -443,11 +446,15 @@ fn flusher_loop(shared: &Shared, rx: &Receiver<Written>) {
 
 /// The answer to a repeated command id, from the original's commit (it is
 /// durable: acknowledged, or flushed just before this): its original
-/// outcome if the body is the same, else a refusal.
+/// outcome if the same user sent the same body, else a refusal. Binding a
+/// command id to its user means that a body hash collision, which XXH3
+/// does not rule out against someone who crafts one, could only ever be
+/// used against one's own commands.
 fn repeat_outcome(
     shared: &Shared,
     command_id: CommandId,
     body_hash: &BodyHash,
+    user_id: &str,
     record: CommandRecord,
 ) -> Result<Result<Outcome, CommandError>, LogError> {
     let count = usize::try_from(record.event_count).unwrap_or(usize::MAX);
@@ -471,21 +478,22 @@ fn repeat_outcome(
             source: DecodeError::Malformed("the commit's command table lacks a command it holds"),
         });
     };
-    if entry.body_hash != *body_hash {
-        return Ok(Err(CommandError::IdempotencyMismatch {
-            command_id: command_id.to_string(),
-        }));
-    }
-    let event_ids: Vec<EventId> = frame
+    let events: Vec<&CanonicalRef<'_>> = frame
         .events
         .iter()
         .map(|e| &e.parsed)
         .filter(|e| (record.first_position..=last_position).contains(&e.position))
-        .map(|e| e.event_id)
         .collect();
-    if event_ids.len() != count {
-        return Err(gap(event_ids.len()));
+    if events.len() != count {
+        return Err(gap(events.len()));
     }
+    let same_user = events.first().is_some_and(|e| e.user_id == user_id);
+    if entry.body_hash != *body_hash || !same_user {
+        return Ok(Err(CommandError::IdempotencyMismatch {
+            command_id: command_id.to_string(),
+        }));
+    }
+    let event_ids: Vec<EventId> = events.iter().map(|e| e.event_id).collect();
     Ok(Ok(Outcome {
         first_position: record.first_position,
         last_position,

@@ -157,14 +157,14 @@ struct Envelope {
 
 /// A frame checked on its own and decoded, owning everything the ordered
 /// part of the rebuild needs.
-struct CheckedFrame {
+pub(super) struct CheckedFrame {
     ends: FrameEnds,
     commands: Vec<CommandEntry>,
     envelopes: Vec<Envelope>,
     events: Vec<Result<Event, PayloadError>>,
 }
 
-fn checked_frame(key: u64, bytes: &[u8]) -> Result<CheckedFrame, OpenError> {
+pub(super) fn checked_frame(key: u64, bytes: &[u8]) -> Result<CheckedFrame, OpenError> {
     let frame = check_frame(key, bytes)?;
     let ends = FrameEnds::from(&frame);
     let envelopes = frame
@@ -187,69 +187,6 @@ fn checked_frame(key: u64, bytes: &[u8]) -> Result<CheckedFrame, OpenError> {
     })
 }
 
-/// What the log itself indexes, apart from the domain model: each stream's
-/// positions, each command's record, and the latest recorded_at.
-struct Indexes {
-    streams: FxHashMap<StreamId, SmallVec<[u64; 2]>>,
-    commands: FxHashMap<CommandId, CommandRecord>,
-    last_recorded_at: Option<DateTime<Utc>>,
-}
-
-impl Indexes {
-    /// Indexes one checked frame: stream versions must count up from 1,
-    /// the command table must name each event's command, a command is
-    /// stored once, and recorded_at never goes backwards.
-    fn frame(&mut self, first_position: u64, frame: &CheckedFrame) -> Result<(), OpenError> {
-        let corrupt = |position: u64, reason: String| OpenError::Corrupt { position, reason };
-        let mut envelopes = frame.envelopes.iter();
-        for entry in &frame.commands {
-            let mut first = None;
-            for _ in 0..entry.event_count {
-                let Some(e) = envelopes.next() else {
-                    break;
-                };
-                if e.command_id != entry.command_id {
-                    return Err(corrupt(
-                        e.position,
-                        format!(
-                            "the commit's command table names command {} for an event of command {}",
-                            entry.command_id.0, e.command_id.0
-                        ),
-                    ));
-                }
-                first.get_or_insert(e.position);
-                let positions = self.streams.entry(e.stream_id).or_default();
-                let expected = u64::try_from(positions.len()).unwrap_or(u64::MAX) + 1;
-                if e.stream_version != expected {
-                    return Err(corrupt(
-                        e.position,
-                        format!(
-                            "stream {} jumps to version {}, expected {expected}",
-                            e.stream_id, e.stream_version
-                        ),
-                    ));
-                }
-                positions.push(e.position);
-                if self.last_recorded_at.is_some_and(|t| e.recorded_at < t) {
-                    return Err(corrupt(e.position, "recorded_at goes backwards".into()));
-                }
-                self.last_recorded_at = Some(e.recorded_at);
-            }
-            let record = CommandRecord {
-                first_position: first.unwrap_or(first_position),
-                event_count: entry.event_count,
-            };
-            if self.commands.insert(entry.command_id, record).is_some() {
-                return Err(corrupt(
-                    record.first_position,
-                    format!("command {} was stored twice", entry.command_id.0),
-                ));
-            }
-        }
-        Ok(())
-    }
-}
-
 /// Reads the whole log, checks it, and folds the write model.
 ///
 /// Frames are checked on their own (CRC, positions, the SHA-256 chain
@@ -260,6 +197,16 @@ impl Indexes {
 pub(super) fn rebuild(
     store: &Store,
     policy: CreditPolicy,
+) -> Result<(WriterState, Hash), OpenError> {
+    rebuild_with(store, policy, checked_frame)
+}
+
+/// [`rebuild`] with the per-frame check passed in (tests pass one that
+/// panics, to see that open reports it).
+pub(super) fn rebuild_with(
+    store: &Store,
+    policy: CreditPolicy,
+    check: fn(u64, &[u8]) -> Result<CheckedFrame, OpenError>,
 ) -> Result<(WriterState, Hash), OpenError> {
     let checkers = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
@@ -275,14 +222,15 @@ pub(super) fn rebuild(
     std::thread::scope(|scope| {
         let mut inputs = Vec::with_capacity(checkers);
         let mut outputs = Vec::with_capacity(checkers);
+        let mut handles = Vec::with_capacity(checkers);
         for _ in 0..checkers {
             let (in_tx, in_rx) = mpsc::sync_channel::<(u64, sled::IVec)>(REBUILD_QUEUE_MAX);
             let (out_tx, out_rx) = mpsc::sync_channel(REBUILD_QUEUE_MAX);
-            std::thread::Builder::new()
+            let handle = std::thread::Builder::new()
                 .name(CHECKER_THREAD.into())
                 .spawn_scoped(scope, move || {
                     for (key, bytes) in in_rx {
-                        let checked = checked_frame(key, &bytes);
+                        let checked = check(key, &bytes);
                         if out_tx.send((key, checked)).is_err() {
                             break;
                         }
@@ -291,6 +239,7 @@ pub(super) fn rebuild(
                 .map_err(OpenError::Thread)?;
             inputs.push(in_tx);
             outputs.push(out_rx);
+            handles.push(handle);
         }
         // The reader hands frame n to checker n mod k and reports how many
         // frames it handed out, or the storage error that stopped it.
@@ -311,57 +260,106 @@ pub(super) fn rebuild(
         let folded = fold_frames(&mut state, &mut checker, &outputs);
         // Dropping the receivers lets blocked checkers and the reader end.
         drop(outputs);
-        let read = reader.join().map_err(|_| OpenError::Corrupt {
-            position: checker.next_position,
-            reason: "the log reader thread panicked".into(),
-        })?;
+        let read = reader.join();
+        // Every thread is joined, so that a panic comes back as an error
+        // here instead of as a panic of the whole scope.
+        let joined: Vec<bool> = handles.into_iter().map(|h| h.join().is_ok()).collect();
+        let checked = joined.into_iter().all(|ok| ok);
+        // Problems in log order: what the fold met first, then a thread
+        // that died before handing over its frame, then the storage.
         let frames = folded?;
+        let stopped = |what: &str| OpenError::Corrupt {
+            position: checker.next_position,
+            reason: format!("the log {what} thread panicked while opening"),
+        };
         match read {
-            Ok(sent) if sent == frames => Ok(()),
-            Ok(_) => Err(OpenError::Corrupt {
-                position: checker.next_position,
-                reason: "a checker thread stopped early".into(),
-            }),
-            Err(e) => Err(e),
+            Err(_) => Err(stopped("reader")),
+            Ok(_) if !checked => Err(stopped("checker")),
+            Ok(Ok(sent)) if sent == frames => Ok(()),
+            Ok(Ok(_)) => Err(stopped("checker")),
+            Ok(Err(e)) => Err(e),
         }
     })?;
     state.next_position = checker.next_position;
     Ok((state, checker.last_hash))
 }
 
-/// Takes checked frames back in order (frame n from checker n mod k),
-/// links, indexes and folds them; returns how many frames were folded.
+/// Takes checked frames back in order (frame n from checker n mod k) and,
+/// event by event, links, indexes and folds them, so that the first bad
+/// position is the one reported. Returns how many frames were folded.
 fn fold_frames(
     state: &mut WriterState,
     checker: &mut ChainChecker,
     outputs: &[Receiver<(u64, Result<CheckedFrame, OpenError>)>],
 ) -> Result<usize, OpenError> {
-    let mut indexes = Indexes {
-        streams: std::mem::take(&mut state.streams),
-        commands: std::mem::take(&mut state.commands),
-        last_recorded_at: None,
-    };
     let mut frames = 0usize;
     while let Ok((key, checked)) = outputs[frames % outputs.len()].recv() {
         checker.expect(key)?;
         let frame = checked?;
         checker.link(key, &frame.ends)?;
-        indexes.frame(key, &frame)?;
-        for (e, event) in frame.envelopes.iter().zip(frame.events) {
-            let corrupt = |reason: String| OpenError::Corrupt {
-                position: e.position,
-                reason,
+        let mut events = frame.envelopes.iter().zip(frame.events);
+        for entry in &frame.commands {
+            let mut first = None;
+            for _ in 0..entry.event_count {
+                let Some((e, event)) = events.next() else {
+                    break;
+                };
+                if e.command_id != entry.command_id {
+                    return Err(OpenError::Corrupt {
+                        position: e.position,
+                        reason: format!(
+                            "the commit's command table names command {} for an event of command {}",
+                            entry.command_id.0, e.command_id.0
+                        ),
+                    });
+                }
+                first.get_or_insert(e.position);
+                fold(state, e, event)?;
+            }
+            let record = CommandRecord {
+                first_position: first.unwrap_or(key),
+                event_count: entry.event_count,
             };
-            let event = event.map_err(|err| corrupt(err.to_string()))?;
-            state
-                .model
-                .apply(&event)
-                .map_err(|err| corrupt(err.to_string()))?;
+            if state.commands.insert(entry.command_id, record).is_some() {
+                return Err(OpenError::Corrupt {
+                    position: record.first_position,
+                    reason: format!("command {} was stored twice", entry.command_id.0),
+                });
+            }
         }
         frames += 1;
     }
-    state.streams = indexes.streams;
-    state.commands = indexes.commands;
-    state.last_recorded_at = indexes.last_recorded_at;
     Ok(frames)
+}
+
+/// Folds one event: its stream's next version, the domain model, and
+/// recorded_at, which never goes backwards.
+fn fold(
+    state: &mut WriterState,
+    e: &Envelope,
+    event: Result<Event, PayloadError>,
+) -> Result<(), OpenError> {
+    let corrupt = |reason: String| OpenError::Corrupt {
+        position: e.position,
+        reason,
+    };
+    let event = event.map_err(|err| corrupt(err.to_string()))?;
+    let positions = state.streams.entry(e.stream_id).or_default();
+    let expected = u64::try_from(positions.len()).unwrap_or(u64::MAX) + 1;
+    if e.stream_version != expected {
+        return Err(corrupt(format!(
+            "stream {} jumps to version {}, expected {expected}",
+            e.stream_id, e.stream_version
+        )));
+    }
+    positions.push(e.position);
+    state
+        .model
+        .apply(&event)
+        .map_err(|err| corrupt(err.to_string()))?;
+    if state.last_recorded_at.is_some_and(|t| e.recorded_at < t) {
+        return Err(corrupt("recorded_at goes backwards".into()));
+    }
+    state.last_recorded_at = Some(e.recorded_at);
+    Ok(())
 }

@@ -81,6 +81,39 @@ fn the_same_command_id_with_another_body_is_refused() {
     assert_eq!(ledger.head().position, 1);
 }
 
+/// A command id belongs to the user who first sent it: another user
+/// repeating it, even with the same body, is refused (and learns nothing of
+/// the original), before and after reopening.
+#[test]
+fn a_command_id_repeated_by_another_user_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    let s = sample::submit(sample::register_customer(cid(1)));
+    let first = ledger.submit(s.clone()).unwrap();
+    let other_user = Submission {
+        actor: Actor {
+            user_id: "second-admin".into(),
+            ..s.actor.clone()
+        },
+        ..s.clone()
+    };
+    let check = |ledger: &Ledger| {
+        assert!(matches!(
+            ledger.submit(other_user.clone()),
+            Err(SubmitError::Refused(
+                CommandError::IdempotencyMismatch { .. }
+            ))
+        ));
+        let again = ledger.submit(s.clone()).unwrap();
+        assert!(again.duplicate);
+        assert_eq!(again.event_ids, first.event_ids);
+        assert_eq!(ledger.head().position, 1);
+    };
+    check(&ledger);
+    drop(ledger);
+    check(&Ledger::open(dir.path(), options()).unwrap());
+}
+
 /// A repeat is answered from the original's commit (the body hash is not
 /// kept in memory): the right command of a many-command commit is found,
 /// before and after reopening, and within the batch that introduced it.
@@ -267,6 +300,79 @@ fn with_many_commits_the_first_bad_one_is_reported_whichever_checker_saw_it() {
             }
             other => panic!("expected corruption at {bad}, got {:?}", other.map(|_| ())),
         }
+    }
+}
+
+/// A checker thread that dies makes open fail with an error naming where
+/// it stopped, not with a panic of the caller.
+#[test]
+fn a_checker_that_panics_fails_the_open_with_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    for n in 1..=6 {
+        accepted(&ledger, sample::register_customer(cid(n)));
+    }
+    let store = ledger.inner.shared.store.clone();
+    drop(ledger);
+    fn panics_at_3(key: u64, bytes: &[u8]) -> Result<rebuild::CheckedFrame, OpenError> {
+        assert_ne!(key, 3, "a checker panic injected by the test");
+        rebuild::checked_frame(key, bytes)
+    }
+    match rebuild::rebuild_with(&store, options().credit_policy, panics_at_3) {
+        Err(OpenError::Corrupt { position, reason }) => {
+            assert_eq!(position, 3, "{reason}");
+            assert!(reason.contains("checker thread panicked"), "{reason}");
+        }
+        other => panic!("expected an error at 3, got {:?}", other.map(|_| ())),
+    }
+    assert!(rebuild::rebuild(&store, options().credit_policy).is_ok());
+}
+
+/// Within one commit, the first bad event is the one reported, whichever
+/// check finds it: here an undecodable payload at 1 comes before a stream
+/// version jump at 2.
+#[test]
+fn within_a_commit_the_first_bad_event_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    let batch = vec![
+        sample::submit(sample::register_customer(cid(1))),
+        sample::submit(sample::register_customer(cid(2))),
+    ];
+    for r in ledger.submit_batch(batch).unwrap() {
+        r.unwrap();
+    }
+    let store = ledger.inner.shared.store.clone();
+    drop(ledger);
+    let (_, bytes) = store.frames_from(1).next().unwrap().unwrap();
+    let frame = parse_frame(&bytes).unwrap();
+    assert_eq!(frame.events.len(), 2);
+    // Rewritten as a forger would: canonical bytes, chain and CRC all valid.
+    let mut forged = FrameBuilder::new(1, GENESIS_HASH, Vec::new());
+    let mut prev = GENESIS_HASH;
+    for (i, e) in frame.events.iter().enumerate() {
+        let mut fields = e.parsed;
+        if i == 0 {
+            fields.payload = &e.parsed.payload[..3];
+        } else {
+            fields.stream_version = 7;
+        }
+        let position = fields.position;
+        prev = forged.push_event(
+            |out| encode_canonical(&fields, out),
+            |canonical| chain_hash(&prev, position, &Sha256::digest(canonical).into()),
+        );
+    }
+    for c in &frame.commands {
+        forged.push_command(*c);
+    }
+    store.tamper(1, &forged.finish()).unwrap();
+    drop(store);
+    match Ledger::open(dir.path(), options()) {
+        Err(OpenError::Corrupt { position, reason }) => {
+            assert_eq!(position, 1, "{reason}");
+        }
+        other => panic!("expected corruption at 1, got {:?}", other.map(|_| ())),
     }
 }
 

@@ -88,7 +88,10 @@ pub enum ExpectedVersion {
 /// A command with everything the log needs to append it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Submission {
-    /// Idempotency key.
+    /// Idempotency key. Sending it again with the same body, as the same
+    /// user, returns the original outcome (`duplicate: true`) and appends
+    /// nothing; with another body, or from another user, it is refused with
+    /// `IdempotencyMismatch`.
     pub command_id: CommandId,
     /// Who issues it.
     pub actor: Actor,

@@ -164,6 +164,8 @@ pub(super) struct CheckedFrame {
     events: Vec<Result<Event, PayloadError>>,
 }
 
+/// What a checker thread does with one frame: [`check_frame`], then copy
+/// out the envelopes and decode the payloads.
 pub(super) fn checked_frame(key: u64, bytes: &[u8]) -> Result<CheckedFrame, OpenError> {
     let frame = check_frame(key, bytes)?;
     let ends = FrameEnds::from(&frame);

@@ -225,13 +225,18 @@ pub(super) fn rebuild_with(
         let mut inputs = Vec::with_capacity(checkers);
         let mut outputs = Vec::with_capacity(checkers);
         let mut handles = Vec::with_capacity(checkers);
+        let mut spent = Vec::with_capacity(checkers);
         for _ in 0..checkers {
             let (in_tx, in_rx) = mpsc::sync_channel::<(u64, sled::IVec)>(REBUILD_QUEUE_MAX);
             let (out_tx, out_rx) = mpsc::sync_channel(REBUILD_QUEUE_MAX);
+            let (spent_tx, spent_rx) = mpsc::channel::<CheckedFrame>();
             let handle = std::thread::Builder::new()
                 .name(CHECKER_THREAD.into())
                 .spawn_scoped(scope, move || {
                     for (key, bytes) in in_rx {
+                        // Folded frames come back to be freed by the thread
+                        // that allocated them, off the in-order thread.
+                        spent_rx.try_iter().for_each(drop);
                         let checked = check(key, &bytes);
                         if out_tx.send((key, checked)).is_err() {
                             break;
@@ -242,6 +247,7 @@ pub(super) fn rebuild_with(
             inputs.push(in_tx);
             outputs.push(out_rx);
             handles.push(handle);
+            spent.push(spent_tx);
         }
         // The reader hands frame n to checker n mod k and reports how many
         // frames it handed out, or the storage error that stopped it.
@@ -259,7 +265,7 @@ pub(super) fn rebuild_with(
                 Ok::<usize, OpenError>(sent)
             })
             .map_err(OpenError::Thread)?;
-        let folded = fold_frames(&mut state, &mut checker, &outputs);
+        let folded = fold_frames(&mut state, &mut checker, &outputs, &spent);
         // Dropping the receivers lets blocked checkers and the reader end.
         drop(outputs);
         let read = reader.join();
@@ -293,13 +299,14 @@ fn fold_frames(
     state: &mut WriterState,
     checker: &mut ChainChecker,
     outputs: &[Receiver<(u64, Result<CheckedFrame, OpenError>)>],
+    spent: &[mpsc::Sender<CheckedFrame>],
 ) -> Result<usize, OpenError> {
     let mut frames = 0usize;
     while let Ok((key, checked)) = outputs[frames % outputs.len()].recv() {
         checker.expect(key)?;
         let frame = checked?;
         checker.link(key, &frame.ends)?;
-        let mut events = frame.envelopes.iter().zip(frame.events);
+        let mut events = frame.envelopes.iter().zip(&frame.events);
         for entry in &frame.commands {
             let mut first = None;
             for _ in 0..entry.event_count {
@@ -329,6 +336,9 @@ fn fold_frames(
                 });
             }
         }
+        // A checker that has stopped cannot take it back: then it is freed
+        // here.
+        let _ = spent[frames % spent.len()].send(frame);
         frames += 1;
     }
     Ok(frames)
@@ -339,13 +349,13 @@ fn fold_frames(
 fn fold(
     state: &mut WriterState,
     e: &Envelope,
-    event: Result<Event, PayloadError>,
+    event: &Result<Event, PayloadError>,
 ) -> Result<(), OpenError> {
     let corrupt = |reason: String| OpenError::Corrupt {
         position: e.position,
         reason,
     };
-    let event = event.map_err(|err| corrupt(err.to_string()))?;
+    let event = event.as_ref().map_err(|err| corrupt(err.to_string()))?;
     let positions = state.streams.entry(e.stream_id).or_default();
     let expected = u64::try_from(positions.len()).unwrap_or(u64::MAX) + 1;
     if e.stream_version != expected {
@@ -357,7 +367,7 @@ fn fold(
     positions.push(e.position);
     state
         .model
-        .apply(&event)
+        .apply(event)
         .map_err(|err| corrupt(err.to_string()))?;
     if state.last_recorded_at.is_some_and(|t| e.recorded_at < t) {
         return Err(corrupt("recorded_at goes backwards".into()));

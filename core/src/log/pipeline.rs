@@ -47,12 +47,15 @@ pub(super) fn writer_loop(
     commit_max: usize,
 ) {
     let (frame_tx, frame_rx) = mpsc::sync_channel::<Pending>(FLUSH_QUEUE_MAX);
+    // The framer hands encoded events back, so that they are freed by the
+    // thread that allocated them (cheaper than freeing across threads).
+    let (spent_tx, spent_rx) = mpsc::channel::<Vec<PendingEvent>>();
     let framer_shared = Arc::clone(shared);
     let framer = std::thread::Builder::new()
         .name(FRAMER_THREAD.into())
         .spawn(move || {
             let last_hash = framer_shared.head().hash;
-            framer_loop(&framer_shared, &frame_rx, last_hash);
+            framer_loop(&framer_shared, &frame_rx, &spent_tx, last_hash);
         });
     let framer = match framer {
         Ok(f) => f,
@@ -65,6 +68,7 @@ pub(super) fn writer_loop(
         }
     };
     while let Ok(first) = rx.recv() {
+        spent_rx.try_iter().for_each(drop);
         let mut requests = vec![first];
         let mut commands = requests[0].batch.len();
         while commands < commit_max {
@@ -297,7 +301,12 @@ fn reply_all(replies: Vec<(Completion, Vec<Decision>)>, error: impl Fn() -> LogE
 /// Hashes, frames and writes each decided commit to sled (not yet durable),
 /// then hands it to the flusher: hashing and inserting commit n+1 overlaps
 /// with waiting for the disk on commit n.
-fn framer_loop(shared: &Arc<Shared>, rx: &Receiver<Pending>, mut last_hash: Hash) {
+fn framer_loop(
+    shared: &Arc<Shared>,
+    rx: &Receiver<Pending>,
+    spent: &mpsc::Sender<Vec<PendingEvent>>,
+    mut last_hash: Hash,
+) {
     let (tx, flush_rx) = mpsc::sync_channel::<Written>(FLUSH_QUEUE_MAX);
     let flusher_shared = Arc::clone(shared);
     let flusher = std::thread::Builder::new()
@@ -383,6 +392,8 @@ fn framer_loop(shared: &Arc<Shared>, rx: &Receiver<Pending>, mut last_hash: Hash
                 recorded_at: Some(pending.recorded_at),
             });
         }
+        // If the writer has stopped, they are simply freed here.
+        let _ = spent.send(pending.events);
         let written = Written {
             head,
             replies: pending.replies,

@@ -49,7 +49,7 @@ pub(super) fn writer_loop(
     let (frame_tx, frame_rx) = mpsc::sync_channel::<Pending>(FLUSH_QUEUE_MAX);
     // The framer hands encoded events back, so that they are freed by the
     // thread that allocated them (cheaper than freeing across threads).
-    let (spent_tx, spent_rx) = mpsc::channel::<Vec<PendingEvent>>();
+    let (spent_tx, spent_rx) = mpsc::sync_channel::<Vec<PendingEvent>>(FLUSH_QUEUE_MAX);
     let framer_shared = Arc::clone(shared);
     let framer = std::thread::Builder::new()
         .name(FRAMER_THREAD.into())
@@ -304,7 +304,7 @@ fn reply_all(replies: Vec<(Completion, Vec<Decision>)>, error: impl Fn() -> LogE
 fn framer_loop(
     shared: &Arc<Shared>,
     rx: &Receiver<Pending>,
-    spent: &mpsc::Sender<Vec<PendingEvent>>,
+    spent: &SyncSender<Vec<PendingEvent>>,
     mut last_hash: Hash,
 ) {
     let (tx, flush_rx) = mpsc::sync_channel::<Written>(FLUSH_QUEUE_MAX);
@@ -392,8 +392,9 @@ fn framer_loop(
                 recorded_at: Some(pending.recorded_at),
             });
         }
-        // If the writer has stopped, they are simply freed here.
-        let _ = spent.send(pending.events);
+        // If the writer is busy with a backlog of them, or has stopped,
+        // they are simply freed here.
+        let _ = spent.try_send(pending.events);
         let written = Written {
             head,
             replies: pending.replies,

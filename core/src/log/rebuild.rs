@@ -229,7 +229,7 @@ pub(super) fn rebuild_with(
         for _ in 0..checkers {
             let (in_tx, in_rx) = mpsc::sync_channel::<(u64, sled::IVec)>(REBUILD_QUEUE_MAX);
             let (out_tx, out_rx) = mpsc::sync_channel(REBUILD_QUEUE_MAX);
-            let (spent_tx, spent_rx) = mpsc::channel::<CheckedFrame>();
+            let (spent_tx, spent_rx) = mpsc::sync_channel::<CheckedFrame>(REBUILD_QUEUE_MAX);
             let handle = std::thread::Builder::new()
                 .name(CHECKER_THREAD.into())
                 .spawn_scoped(scope, move || {
@@ -299,7 +299,7 @@ fn fold_frames(
     state: &mut WriterState,
     checker: &mut ChainChecker,
     outputs: &[Receiver<(u64, Result<CheckedFrame, OpenError>)>],
-    spent: &[mpsc::Sender<CheckedFrame>],
+    spent: &[SyncSender<CheckedFrame>],
 ) -> Result<usize, OpenError> {
     let mut frames = 0usize;
     while let Ok((key, checked)) = outputs[frames % outputs.len()].recv() {
@@ -336,9 +336,9 @@ fn fold_frames(
                 });
             }
         }
-        // A checker that has stopped cannot take it back: then it is freed
-        // here.
-        let _ = spent[frames % spent.len()].send(frame);
+        // A checker with a backlog of them, or one that has stopped, does
+        // not take it back: then it is freed here.
+        let _ = spent[frames % spent.len()].try_send(frame);
         frames += 1;
     }
     Ok(frames)

@@ -24,6 +24,24 @@ fn accepted(ledger: &Ledger, command: Command) -> Outcome {
     ledger.submit(sample::submit(command)).expect("accepted")
 }
 
+/// Opening `dir` must fail with corruption at `position`, for a reason
+/// that mentions `why`.
+fn assert_corrupt_at(dir: &std::path::Path, position: u64, why: &str) {
+    match Ledger::open(dir, options()) {
+        Err(OpenError::Corrupt {
+            position: at,
+            reason,
+        }) => {
+            assert_eq!(at, position, "{reason}");
+            assert!(reason.contains(why), "{reason}");
+        }
+        other => panic!(
+            "expected corruption at {position}, got {:?}",
+            other.map(|_| ())
+        ),
+    }
+}
+
 #[test]
 fn appended_events_read_back_in_order_with_a_verifiable_chain() {
     let dir = tempfile::tempdir().unwrap();
@@ -255,13 +273,7 @@ fn a_corrupt_record_is_reported_with_its_position_and_not_served() {
     bytes[middle] ^= 0x40;
     store.tamper(2, &bytes).unwrap();
     drop(store);
-    match Ledger::open(dir.path(), options()) {
-        Err(OpenError::Corrupt { position, reason }) => {
-            assert_eq!(position, 2);
-            assert!(reason.contains("checksum"), "{reason}");
-        }
-        other => panic!("expected corruption at 2, got {:?}", other.map(|_| ())),
-    }
+    assert_corrupt_at(dir.path(), 2, "checksum");
     frame = sled::IVec::from(&b"ARL2"[..]);
     assert!(parse_frame(&frame).is_err());
 }
@@ -288,18 +300,12 @@ fn with_many_commits_the_first_bad_one_is_reported_whichever_checker_saw_it() {
             store.tamper(bad, &bytes).unwrap();
         }
         drop(store);
-        match Ledger::open(dir.path(), options()) {
-            Err(OpenError::Corrupt { position, reason }) => {
-                assert_eq!(position, bad, "frame {bad} (lost: {lose}): {reason}");
-                let expected = if lose {
-                    "expected a commit"
-                } else {
-                    "checksum"
-                };
-                assert!(reason.contains(expected), "{reason}");
-            }
-            other => panic!("expected corruption at {bad}, got {:?}", other.map(|_| ())),
-        }
+        let why = if lose {
+            "expected a commit"
+        } else {
+            "checksum"
+        };
+        assert_corrupt_at(dir.path(), bad, why);
     }
 }
 
@@ -368,12 +374,7 @@ fn within_a_commit_the_first_bad_event_is_reported() {
     }
     store.tamper(1, &forged.finish()).unwrap();
     drop(store);
-    match Ledger::open(dir.path(), options()) {
-        Err(OpenError::Corrupt { position, reason }) => {
-            assert_eq!(position, 1, "{reason}");
-        }
-        other => panic!("expected corruption at 1, got {:?}", other.map(|_| ())),
-    }
+    assert_corrupt_at(dir.path(), 1, "does not decode");
 }
 
 #[test]
@@ -394,13 +395,7 @@ fn a_rewritten_event_with_a_valid_crc_breaks_the_chain_at_its_position() {
     body.extend_from_slice(&crc.to_be_bytes());
     store.tamper(2, &body).unwrap();
     drop(store);
-    match Ledger::open(dir.path(), options()) {
-        Err(OpenError::Corrupt { position, reason }) => {
-            assert_eq!(position, 2);
-            assert!(reason.contains("hash chain"), "{reason}");
-        }
-        other => panic!("expected a broken chain at 2, got {:?}", other.map(|_| ())),
-    }
+    assert_corrupt_at(dir.path(), 2, "hash chain");
 }
 
 #[test]

@@ -146,13 +146,24 @@ impl StoredEvent {
 
     /// SHA-256 of the canonical bytes.
     pub fn content_hash(&self) -> Hash {
-        Sha256::digest(self.canonical_bytes()).into()
+        content_hash(&self.canonical_bytes())
     }
 
     /// Decodes the payload, upcasting old schema versions.
     pub fn event(&self) -> Result<Event, PayloadError> {
         self.fields().event()
     }
+}
+
+/// content_hash(n): SHA-256 of an event's canonical bytes.
+pub fn content_hash(canonical: &[u8]) -> Hash {
+    Sha256::digest(canonical).into()
+}
+
+/// hash(n) from hash(n-1), the position and event n's canonical bytes: what
+/// the log stores with each event, and checks at open.
+pub fn event_hash(prev: &Hash, position: u64, canonical: &[u8]) -> Hash {
+    chain_hash(prev, position, &content_hash(canonical))
 }
 
 /// hash(n) from hash(n-1), the position and the content hash.

@@ -17,7 +17,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rustc_hash::FxHashMap;
-use sha2::{Digest, Sha256};
 use smallvec::SmallVec;
 use uuid::Uuid;
 
@@ -29,7 +28,7 @@ use crate::domain::{Actor, Command, CommandError, Event, WriteModel};
 use crate::ids::{CommandId, EventId, StreamId};
 use codec::{
     BodyHash, CanonicalRef, CommandEntry, DecodeError, FrameBuilder, FrameRef, GENESIS_HASH, Hash,
-    StoredEvent, chain_hash, encode_canonical, parse_frame,
+    StoredEvent, encode_canonical, event_hash, parse_frame,
 };
 use pipeline::writer_loop;
 use rebuild::ChainChecker;

@@ -363,10 +363,7 @@ fn framer_loop(
                 };
                 last_hash = frame.push_event(
                     |out| encode_canonical(&fields, out),
-                    |canonical| {
-                        let content: Hash = Sha256::digest(canonical).into();
-                        chain_hash(&last_hash, position, &content)
-                    },
+                    |canonical| event_hash(&last_hash, position, canonical),
                 );
                 position += 1;
             }

@@ -88,8 +88,7 @@ fn check_frame(key: u64, bytes: &[u8]) -> Result<FrameRef<'_>, OpenError> {
         .map_err(|e| corrupt(key, format!("commit record does not decode: {e}")))?;
     let mut prev = frame.prev_hash;
     for (position, e) in (key..).zip(&frame.events) {
-        let content: Hash = Sha256::digest(e.canonical).into();
-        if chain_hash(&prev, position, &content) != e.hash {
+        if event_hash(&prev, position, e.canonical) != e.hash {
             return Err(corrupt(
                 position,
                 "hash chain broken: stored hash differs from SHA-256 of the event".into(),

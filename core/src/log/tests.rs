@@ -5,6 +5,7 @@ use std::sync::Arc;
 use chrono::{TimeZone, Utc};
 use rust_decimal_macros::dec;
 
+use super::codec::chain_hash;
 use super::*;
 use crate::clock::ManualClock;
 use crate::ids::{CustomerId, InvoiceId, PaymentId};
@@ -366,7 +367,7 @@ fn within_a_commit_the_first_bad_event_is_reported() {
         let position = fields.position;
         prev = forged.push_event(
             |out| encode_canonical(&fields, out),
-            |canonical| chain_hash(&prev, position, &Sha256::digest(canonical).into()),
+            |canonical| event_hash(&prev, position, canonical),
         );
     }
     for c in &frame.commands {

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::commands::*;
 use super::error::CommandError;
@@ -1090,63 +1090,56 @@ fn recalled_units_shipped(
         .sum()
 }
 
+/// The entity under `id` in `map`, or `NOT_FOUND` naming it as `entity`.
+fn find<'a, K, V>(
+    map: &'a FxHashMap<K, V>,
+    entity: &'static str,
+    id: K,
+) -> Result<&'a V, CommandError>
+where
+    K: std::hash::Hash + Eq + std::fmt::Display,
+{
+    map.get(&id)
+        .ok_or_else(|| CommandError::not_found(entity, id))
+}
+
 fn find_customer(
     model: &WriteModel,
     id: crate::ids::CustomerId,
 ) -> Result<&super::state::Customer, CommandError> {
-    model
-        .customers
-        .get(&id)
-        .ok_or_else(|| CommandError::not_found("customer", id))
+    find(&model.customers, "customer", id)
 }
 
 fn find_order(
     model: &WriteModel,
     id: crate::ids::OrderId,
 ) -> Result<&super::state::Order, CommandError> {
-    model
-        .orders
-        .get(&id)
-        .ok_or_else(|| CommandError::not_found("order", id))
+    find(&model.orders, "order", id)
 }
 
 fn find_invoice(model: &WriteModel, id: crate::ids::InvoiceId) -> Result<&Invoice, CommandError> {
-    model
-        .invoices
-        .get(&id)
-        .map(|invoice| &**invoice)
-        .ok_or_else(|| CommandError::not_found("invoice", id))
+    find(&model.invoices, "invoice", id).map(|invoice| &**invoice)
 }
 
 fn find_payment(
     model: &WriteModel,
     id: crate::ids::PaymentId,
 ) -> Result<&super::state::Payment, CommandError> {
-    model
-        .payments
-        .get(&id)
-        .map(|payment| &**payment)
-        .ok_or_else(|| CommandError::not_found("payment", id))
+    find(&model.payments, "payment", id).map(|payment| &**payment)
 }
 
 fn find_shipment(
     model: &WriteModel,
     id: ShipmentId,
 ) -> Result<&super::state::Shipment, CommandError> {
-    model
-        .shipments
-        .get(&id)
-        .ok_or_else(|| CommandError::not_found("shipment", id))
+    find(&model.shipments, "shipment", id)
 }
 
 fn find_recall(
     model: &WriteModel,
     id: crate::ids::RecallId,
 ) -> Result<&super::state::Recall, CommandError> {
-    model
-        .recalls
-        .get(&id)
-        .ok_or_else(|| CommandError::not_found("recall", id))
+    find(&model.recalls, "recall", id)
 }
 
 /// A held order, for release or rejection (`verb`).

@@ -327,19 +327,17 @@ fn frame_bytes_per_event(customer_count: usize) -> Result<usize> {
         (after_setup, usize::try_from(events)?)
     };
     let db = sled_config_for(dir.path()).open()?;
-    let (mut bytes, mut first_workload_frame) = (0usize, None);
+    let mut bytes = 0usize;
     for item in db
         .open_tree("commits")?
         .range((after_setup + 1).to_be_bytes()..)
     {
-        let (key, value) = item?;
-        first_workload_frame.get_or_insert(key);
-        bytes += value.len();
+        bytes += item?.1.len();
     }
-    if first_workload_frame.is_none() {
+    if bytes == 0 || events == 0 {
         bail!("the workload wrote no frames");
     }
-    Ok(bytes / events.max(1))
+    Ok(bytes / events)
 }
 
 fn raw_sled_commit(

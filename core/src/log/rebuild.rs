@@ -45,10 +45,11 @@ impl ChainChecker {
         })
     }
 
-    /// Links a frame checked on its own to the ones before it: it must
-    /// start where they end and name their last hash as its previous one.
+    /// Links a frame checked on its own to the ones before it, once
+    /// [`ChainChecker::expect`] has accepted its key (callers check the key
+    /// first, so that a misplaced frame is reported before what is inside
+    /// it): it must name their last hash as its previous one.
     fn link(&mut self, key: u64, frame: &FrameEnds) -> Result<(), OpenError> {
-        self.expect(key)?;
         if frame.prev_hash != self.last_hash {
             return Err(OpenError::Corrupt {
                 position: key,

@@ -378,6 +378,28 @@ fn within_a_commit_the_first_bad_event_is_reported() {
     assert_corrupt_at(dir.path(), 1, "does not decode");
 }
 
+/// A commit record of another frame format (here the earlier "ARL1", whose
+/// body hashes were 32 bytes), with an intact CRC, is refused at its
+/// position rather than misread.
+#[test]
+fn a_frame_of_another_format_is_refused_rather_than_misread() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    accepted(&ledger, sample::register_customer(cid(1)));
+    accepted(&ledger, sample::register_customer(cid(2)));
+    let store = ledger.inner.shared.store.clone();
+    let (_, bytes) = store.frames_from(2).next().unwrap().unwrap();
+    drop(ledger);
+    let mut body = bytes[..bytes.len() - 4].to_vec();
+    assert_eq!(&body[..4], b"ARL2");
+    body[..4].copy_from_slice(b"ARL1");
+    let crc = crc32fast::hash(&body);
+    body.extend_from_slice(&crc.to_be_bytes());
+    store.tamper(2, &body).unwrap();
+    drop(store);
+    assert_corrupt_at(dir.path(), 2, "not a commit frame");
+}
+
 #[test]
 fn a_rewritten_event_with_a_valid_crc_breaks_the_chain_at_its_position() {
     let dir = tempfile::tempdir().unwrap();

@@ -411,11 +411,6 @@ impl FrameBuilder {
         }
     }
 
-    /// Events added so far.
-    pub fn event_count(&self) -> u32 {
-        self.event_count
-    }
-
     /// Records a command entry (its events are pushed with `push_event`).
     pub fn push_command(&mut self, entry: CommandEntry) {
         self.commands.push(entry);

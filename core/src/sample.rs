@@ -103,6 +103,7 @@ pub fn service_invoice(id: InvoiceId, customer: CustomerId, amount: Decimal) -> 
             amount,
             tax: Decimal::ZERO,
         }],
+        contract_id: None,
     })
 }
 

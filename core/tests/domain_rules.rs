@@ -375,11 +375,20 @@ fn set_credit_limit(id: CustomerId, limit: Decimal, currency: &str) -> SetCredit
     }
 }
 
+/// The customer's default terms.
 fn set_payment_terms(id: CustomerId, terms: PaymentTerms) -> SetPaymentTerms {
     SetPaymentTerms {
         customer_id: id,
-        contract_id: Some("K-2026-01".into()),
+        contract_id: None,
         terms,
+    }
+}
+
+/// The terms of one of the customer's contracts.
+fn set_contract_terms(id: CustomerId, contract: &str, terms: PaymentTerms) -> SetPaymentTerms {
+    SetPaymentTerms {
+        contract_id: Some(contract.into()),
+        ..set_payment_terms(id, terms)
     }
 }
 
@@ -569,6 +578,7 @@ fn invoice(
         currency: "USD".into(),
         terms: None,
         lines,
+        contract_id: None,
     }
 }
 
@@ -1515,12 +1525,38 @@ fn setting_payment_terms_records_them() {
         events,
         vec![Event::PaymentTermsSet(PaymentTermsSet {
             customer_id: DEALER,
-            contract_id: Some("K-2026-01".into()),
+            contract_id: None,
             terms: terms.clone(),
         })]
     );
     g.apply(&events);
     assert_eq!(g.0.customers[&DEALER].terms, Some(terms));
+}
+
+#[test]
+fn terms_set_for_a_contract_are_kept_apart_from_the_default_terms() {
+    let mut g = world();
+    let events = accepted(when(
+        &g,
+        &finance(),
+        Command::SetPaymentTerms(set_contract_terms(HOSPITAL, "K-2026-01", net(90))),
+    ));
+    assert_eq!(
+        events,
+        vec![Event::PaymentTermsSet(PaymentTermsSet {
+            customer_id: HOSPITAL,
+            contract_id: Some("K-2026-01".into()),
+            terms: net(90),
+        })]
+    );
+    g.apply(&events);
+    let hospital = &g.0.customers[&HOSPITAL];
+    assert_eq!(
+        hospital.terms,
+        Some(net(30)),
+        "the default terms are unchanged"
+    );
+    assert_eq!(hospital.contract_terms.get("K-2026-01"), Some(&net(90)));
 }
 
 #[test]
@@ -2879,21 +2915,45 @@ fn shipping_a_rejected_or_cancelled_order_is_refused() {
     assert_not_released(ship(&cancelled, ship_s1()), "CANCELLED");
 }
 
+/// `apply` trusts nothing a log says: a stored shipment taking more of a lot
+/// than was released (a log no command could have written) is refused as a
+/// broken log, rather than wrapping the lot's remaining count.
 #[test]
-fn shipping_a_fully_shipped_order_again_is_refused() {
+fn folding_a_shipment_beyond_its_lots_release_is_refused() {
+    let mut g = with_order();
+    let mut events = accepted(ship(
+        &g,
+        shipment(S2, O1, "2026-01-11", vec![ship_line(1, GTIN_A, "L2", 5)]),
+    ));
+    let Some(Event::OrderShipped(shipped)) = events.first_mut() else {
+        panic!("expected OrderShipped, got {events:?}");
+    };
+    shipped.lines[0].quantity = 8; // L2 released 5; O1 line 1 ordered 10.
+    let err =
+        g.0.apply(&events[0])
+            .expect_err("a lot shipped beyond its release");
+    assert!(err.to_string().contains("beyond its release"), "{err}");
+}
+
+/// A fully shipped order is still released; what refuses more is the
+/// quantity rule (shipped <= ordered minus already shipped).
+#[test]
+fn shipping_a_fully_shipped_order_again_is_an_overshipment() {
     let g = with_shipment().and(Command::ShipOrder(shipment(
         S2,
         O1,
         "2026-01-11",
         vec![ship_line(2, GTIN_B, "B1", 5)],
     )));
-    assert_not_released(
+    assert_eq!(g.order_status(O1), OrderStatus::Shipped);
+    let err = assert_refused!(
         ship(
             &g,
             shipment(S3, O1, "2026-01-12", vec![ship_line(1, GTIN_A, "L1", 1)]),
         ),
-        "SHIPPED",
+        CommandError::Overshipment { detail } if detail.contains("shipped in full")
     );
+    assert_eq!(err.code(), ErrorCode::Overshipment);
 }
 
 #[test]
@@ -3838,6 +3898,140 @@ fn explicit_invoice_terms_override_the_customers_terms() {
     let g = with_shipment();
     let events = accepted(issue(&g, with_terms(issue_i1(), net(60))));
     assert_eq!(installments_of(&events)[0].due_on, Some(d("2026-03-16")));
+}
+
+/// Business dates run from 1900-01-01 to 9999-12-31 (the API's `Date` has
+/// four-digit years); outside, a command is refused naming the field, so
+/// that no due date is ever beyond what a date can hold (which would read
+/// as "awaiting acceptance").
+#[test]
+fn business_dates_outside_1900_to_9999_are_refused_naming_the_field() {
+    let g = with_payment();
+    let year = |y: i32, m: u32, day: u32| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+    let cases: Vec<(Command, &str)> = vec![
+        (
+            Command::IssueInvoice(IssueInvoice {
+                invoice_date: year(262_142, 12, 20),
+                ..service_invoice(I2, HOSPITAL, "2026-01-15", dec!(10.00), net(30))
+            }),
+            "invoice_date",
+        ),
+        (
+            Command::ReceivePayment(ReceivePayment {
+                received_on: year(1899, 12, 31),
+                ..payment(P2, HOSPITAL, dec!(1.00))
+            }),
+            "received_on",
+        ),
+        (
+            Command::ReleaseLot(ReleaseLot {
+                expires_on: year(10_000, 1, 1),
+                ..release_lot(GTIN_B, "B9", 10)
+            }),
+            "expires_on",
+        ),
+        (
+            Command::RecordCollectionActivity(RecordCollectionActivity {
+                promised_pay_date: Some(year(10_000, 1, 1)),
+                ..collection(HOSPITAL, vec![I1])
+            }),
+            "promised_pay_date",
+        ),
+    ];
+    for (command, field) in cases {
+        let name = command.name();
+        let err = refused(when(&g, &admin(), command));
+        assert!(
+            matches!(&err, CommandError::InvalidInput { field: f, .. } if f == field),
+            "{name}: {err:?}"
+        );
+    }
+    let last_day = accepted(when(
+        &g,
+        &finance(),
+        Command::IssueInvoice(IssueInvoice {
+            invoice_date: year(9_999, 12, 31),
+            ..service_invoice(I2, HOSPITAL, "2026-01-15", dec!(10.00), net(30))
+        }),
+    ));
+    assert_eq!(
+        installments_of(&last_day)[0].due_on,
+        Some(year(10_000, 1, 30))
+    );
+    accepted(when(
+        &g,
+        &finance(),
+        Command::ReceivePayment(ReceivePayment {
+            received_on: year(1900, 1, 1),
+            ..payment(P2, HOSPITAL, dec!(1.00))
+        }),
+    ));
+}
+
+/// Contract terms apply to the invoices naming the contract only; the
+/// others keep the customer's default terms (net 30 for HOSPITAL).
+#[test]
+fn an_invoice_naming_a_contract_takes_its_terms_and_the_others_do_not() {
+    let g = with_shipment().and(Command::SetPaymentTerms(set_contract_terms(
+        HOSPITAL,
+        "K-9",
+        net(90),
+    )));
+    let plain = accepted(issue(&g, issue_i1()));
+    assert_eq!(installments_of(&plain)[0].due_on, Some(d("2026-02-14")));
+    let under_contract = accepted(issue(
+        &g,
+        IssueInvoice {
+            contract_id: Some("K-9".into()),
+            ..issue_i1()
+        },
+    ));
+    assert_eq!(
+        installments_of(&under_contract)[0].due_on,
+        Some(d("2026-04-15"))
+    );
+    let explicit = accepted(issue(
+        &g,
+        IssueInvoice {
+            contract_id: Some("K-9".into()),
+            ..with_terms(issue_i1(), net(60))
+        },
+    ));
+    assert_eq!(
+        installments_of(&explicit)[0].due_on,
+        Some(d("2026-03-16")),
+        "terms given on the invoice still come first"
+    );
+}
+
+#[test]
+fn an_invoice_naming_a_contract_without_terms_is_refused() {
+    let g = with_shipment().and(Command::SetPaymentTerms(set_contract_terms(
+        CLINIC,
+        "K-9",
+        net(90),
+    )));
+    // K-9 is CLINIC's contract, not HOSPITAL's.
+    assert_not_found(
+        issue(
+            &g,
+            IssueInvoice {
+                contract_id: Some("K-9".into()),
+                ..issue_i1()
+            },
+        ),
+        "contract",
+    );
+    assert_invalid(
+        issue(
+            &g,
+            IssueInvoice {
+                contract_id: Some(long_text()),
+                ..issue_i1()
+            },
+        ),
+        "contract_id",
+    );
 }
 
 #[test]

@@ -145,6 +145,7 @@ fn scenario_commands() -> Vec<Command> {
                 amount: dec!(3000.00),
                 tax: dec!(390.00),
             }],
+            contract_id: Some("C-7".into()),
         }),
         Command::IssueCreditNote(IssueCreditNote {
             credit_note_id: CreditNoteId(id(7)),

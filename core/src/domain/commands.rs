@@ -63,12 +63,13 @@ pub struct SetCreditLimit {
     pub reason: String,
 }
 
-/// Set a customer's default payment terms.
+/// Set a customer's default payment terms, or the terms of one of its
+/// contracts (which apply only to invoices naming that contract).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SetPaymentTerms {
     /// The customer.
     pub customer_id: CustomerId,
-    /// Contract, if the terms belong to one.
+    /// Contract, if the terms belong to one; `None` sets the default terms.
     pub contract_id: Option<String>,
     /// The terms.
     pub terms: PaymentTerms,
@@ -245,10 +246,14 @@ pub struct IssueInvoice {
     pub invoice_date: NaiveDate,
     /// ISO 4217 code.
     pub currency: String,
-    /// Terms; default: the customer's terms.
+    /// Terms; when absent, those of `contract_id`, else the customer's
+    /// default terms.
     pub terms: Option<PaymentTerms>,
     /// Lines.
     pub lines: Vec<InvoiceLineRequest>,
+    /// The customer's contract this invoice falls under, if any (it must
+    /// have terms set for the customer).
+    pub contract_id: Option<String>,
 }
 
 /// Issue a credit note against an invoice.
@@ -496,6 +501,45 @@ commands! {
 }
 
 impl Command {
+    /// The business dates the command carries, with their field names (every
+    /// command's dates go through one range check in `decide`).
+    pub fn business_dates(&self) -> [Option<(&'static str, NaiveDate)>; 2] {
+        use Command as C;
+        match self {
+            C::ReleaseLot(c) => [
+                Some(("manufactured_on", c.manufactured_on)),
+                Some(("expires_on", c.expires_on)),
+            ],
+            C::PlaceOrder(c) => [Some(("placed_on", c.placed_on)), None],
+            C::ShipOrder(c) => [Some(("shipped_on", c.shipped_on)), None],
+            C::AcceptDelivery(c) => [Some(("accepted_on", c.accepted_on)), None],
+            C::IssueInvoice(c) => [Some(("invoice_date", c.invoice_date)), None],
+            C::IssueCreditNote(c) => [Some(("issued_on", c.issued_on)), None],
+            C::ReceivePayment(c) => [Some(("received_on", c.received_on)), None],
+            C::ReversePayment(c) => [Some(("reversed_on", c.reversed_on)), None],
+            C::WriteOffInvoice(c) => [Some(("written_off_on", c.written_off_on)), None],
+            C::RecoverWriteOff(c) => [Some(("recovered_on", c.recovered_on)), None],
+            C::OpenDispute(c) => [Some(("opened_on", c.opened_on)), None],
+            C::ResolveDispute(c) => [Some(("resolved_on", c.resolved_on)), None],
+            C::RecordCollectionActivity(c) => [
+                Some(("on", c.on)),
+                c.promised_pay_date.map(|d| ("promised_pay_date", d)),
+            ],
+            C::IssueRecall(c) => [Some(("issued_on", c.issued_on)), None],
+            C::AcknowledgeRecall(c) => [Some(("acknowledged_on", c.acknowledged_on)), None],
+            C::RecordRecallReturn(c) => [Some(("returned_on", c.returned_on)), None],
+            C::RegisterCustomer(_)
+            | C::UpdateCustomer(_)
+            | C::SetCreditLimit(_)
+            | C::SetPaymentTerms(_)
+            | C::RegisterProduct(_)
+            | C::ReleaseOrder(_)
+            | C::RejectOrder(_)
+            | C::CancelOrder(_)
+            | C::AllocatePayment(_) => [None, None],
+        }
+    }
+
     /// Whether `role` may run this command (domain.md 7): admin and finance
     /// manager may run every command; auditor and regulator none.
     pub fn permits(&self, role: Role) -> bool {

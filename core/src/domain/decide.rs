@@ -45,6 +45,32 @@ fn above_amount_max(amount: Decimal) -> bool {
         .is_some_and(|limit| amount.mantissa().unsigned_abs() > limit)
 }
 
+/// The first business date accepted: no receivable of a living business
+/// is older.
+pub const BUSINESS_DATE_MIN: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
+    Some(date) => date,
+    None => NaiveDate::MIN,
+};
+/// The last business date accepted: the last of ISO 8601's four-digit
+/// years, which the API's `Date` can carry. Due dates computed from it
+/// (at most `TERM_DAYS_MAX` later) stay well inside what dates can hold.
+pub const BUSINESS_DATE_MAX: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(date) => date,
+    None => NaiveDate::MAX,
+};
+
+fn business_date(field: &'static str, date: NaiveDate) -> Result<(), CommandError> {
+    if (BUSINESS_DATE_MIN..=BUSINESS_DATE_MAX).contains(&date) {
+        return Ok(());
+    }
+    Err(CommandError::invalid(
+        field,
+        format!(
+            "{date} is outside the business dates accepted, {BUSINESS_DATE_MIN} to {BUSINESS_DATE_MAX}"
+        ),
+    ))
+}
+
 /// Most allocations one auto-allocating payment makes; the rest of the
 /// money stays on account.
 pub const AUTO_ALLOCATIONS_MAX: usize = 999;
@@ -76,6 +102,9 @@ pub fn decide_in(
 ) -> Result<Vec<Event>, CommandError> {
     if !command.permits(actor.role) {
         return Err(command.forbidden_for(actor.role));
+    }
+    for (field, date) in command.business_dates().into_iter().flatten() {
+        business_date(field, date)?;
     }
     let by = || actor.user_id.clone();
     match command {
@@ -689,10 +718,18 @@ fn ship_order(model: &WriteModel, c: &ShipOrder) -> Result<Vec<Event>, CommandEr
     text_len("ship_to", &c.ship_to)?;
     lines_count("lines", c.lines.len())?;
     let order = find_order(model, c.order_id)?;
+    if order.status == OrderStatus::Shipped {
+        // Released, but nothing is left: the quantity rule is what refuses.
+        return Err(CommandError::Overshipment {
+            detail: format!(
+                "order {} has shipped in full; nothing is left to ship",
+                c.order_id
+            ),
+        });
+    }
     if !order.status.is_live() {
         let hint = match order.status {
             OrderStatus::Held => "a finance manager must release it first",
-            OrderStatus::Shipped => "everything on it has shipped",
             _ => "it can no longer ship",
         };
         return Err(CommandError::OrderNotReleased {
@@ -816,7 +853,7 @@ fn ship_order(model: &WriteModel, c: &ShipOrder) -> Result<Vec<Event>, CommandEr
                 quantity
             }
         };
-        let lot_left = lot.released - lot.shipped;
+        let lot_left = lot.released.saturating_sub(lot.shipped);
         if lot_total > lot_left {
             return Err(CommandError::Overshipment {
                 detail: format!(
@@ -849,9 +886,19 @@ fn issue_invoice(model: &WriteModel, c: &IssueInvoice) -> Result<Vec<Event>, Com
     let currency = currency(&c.currency)?;
     let cust = find_customer(model, c.customer_id)?;
     lines_count("lines", c.lines.len())?;
-    let terms = match (&c.terms, &cust.terms) {
-        (Some(t), _) | (None, Some(t)) => t.clone(),
-        (None, None) => {
+    opt_text("contract_id", &c.contract_id)?;
+    let contract_terms = match &c.contract_id {
+        Some(contract) => Some(cust.contract_terms.get(contract).ok_or_else(|| {
+            CommandError::not_found(
+                "contract",
+                format!("{contract} (no terms set for customer {})", c.customer_id),
+            )
+        })?),
+        None => None,
+    };
+    let terms = match (&c.terms, contract_terms, &cust.terms) {
+        (Some(t), _, _) | (None, Some(t), _) | (None, None, Some(t)) => t.clone(),
+        (None, None, None) => {
             return Err(CommandError::invalid(
                 "terms",
                 format!(

@@ -147,7 +147,7 @@ pub enum CommandError {
         /// Which quantity was exceeded.
         detail: String,
     },
-    /// The order is held, rejected, cancelled or fully shipped.
+    /// The order is held, rejected or cancelled.
     #[error("order {order} is {status} and cannot be shipped; {hint}")]
     OrderNotReleased {
         /// The order.

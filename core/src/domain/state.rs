@@ -5,6 +5,8 @@
 //! invoice for an unknown customer, say) is an `ApplyError`: it means the log
 //! and this code disagree, and the ledger refuses to serve rather than guess.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -95,6 +97,9 @@ pub struct Customer {
     pub credit: Option<Credit>,
     /// Default terms, once set.
     pub terms: Option<PaymentTerms>,
+    /// Terms agreed in a contract, by contract id: they apply to invoices
+    /// naming the contract, and leave the default terms alone.
+    pub contract_terms: BTreeMap<String, PaymentTerms>,
     /// Exposure per currency.
     pub exposure: Vec<(Currency, Exposure)>,
     /// Invoices, in issue order.
@@ -451,6 +456,7 @@ impl WriteModel {
                     tax_id: e.tax_id.clone(),
                     credit: None,
                     terms: None,
+                    contract_terms: BTreeMap::new(),
                     exposure: Vec::new(),
                     invoices: Vec::new(),
                 };
@@ -486,7 +492,15 @@ impl WriteModel {
                 });
             }
             Event::PaymentTermsSet(e) => {
-                self.customer_mut(name, e.customer_id)?.terms = Some(e.terms.clone());
+                let customer = self.customer_mut(name, e.customer_id)?;
+                match &e.contract_id {
+                    Some(contract) => {
+                        customer
+                            .contract_terms
+                            .insert(contract.clone(), e.terms.clone());
+                    }
+                    None => customer.terms = Some(e.terms.clone()),
+                }
             }
             Event::CollectionActivityRecorded(e) => {
                 self.customer_mut(name, e.customer_id)?;
@@ -754,6 +768,15 @@ impl WriteModel {
                     broken(name, format!("lot {} of {} unknown", line.lot, line.gtin))
                 })?;
             lot.shipped += line.quantity;
+            if lot.shipped > lot.released {
+                return Err(broken(
+                    name,
+                    format!(
+                        "lot {} of {} shipped beyond its release",
+                        line.lot, line.gtin
+                    ),
+                ));
+            }
             *lot.shipped_to.entry(order.customer_id).or_default() += line.quantity;
             lot.serials.extend(line.serials.iter().cloned());
         }

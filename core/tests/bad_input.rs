@@ -78,6 +78,16 @@ fn bad_input_is_a_typed_error_naming_the_rule_and_appends_nothing() {
         );
     }
 
+    let Command::ReleaseLot(mut far_expiry) = sample::release_lot("L9", 5) else {
+        panic!("sample::release_lot releases a lot");
+    };
+    far_expiry.expires_on = chrono::NaiveDate::from_ymd_opt(10_000, 1, 1).unwrap();
+    let out_of_range = refused(&ledger, Command::ReleaseLot(far_expiry));
+    assert!(
+        matches!(&out_of_range, CommandError::InvalidInput { field, reason } if field == "expires_on" && reason.contains("9999-12-31")),
+        "{out_of_range}"
+    );
+
     let unknown_customer = refused(
         &ledger,
         sample::service_invoice(

@@ -30,6 +30,14 @@
 //!   per-stream versions, and the SHA-256 chain. A torn or corrupt record is
 //!   reported as [`log::OpenError::Corrupt`] with its position; the ledger then
 //!   refuses to open rather than drop or serve it.
+//! - sled's own recovery ends its log at the first record that fails sled's
+//!   checksum, without a word, dropping everything after it. So after every
+//!   flush, before acknowledging, the ledger records the acknowledged head
+//!   (position and hash) in a small file beside sled's
+//!   ([`log::HEAD_FILE`]); open refuses a log that ends before that head or
+//!   has another hash there, naming the first position lost. A damaged head
+//!   record is reported too ([`log::StoreError::HeadDamaged`]); removing the
+//!   file accepts the log as it stands.
 //! - If a flush fails, or an internal invariant breaks while deciding (a
 //!   panic in the writer), the ledger stops accepting commands (every later
 //!   submit fails with [`log::LogError::Poisoned`]); reopen to continue.

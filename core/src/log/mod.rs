@@ -33,7 +33,7 @@ use codec::{
 use pipeline::writer_loop;
 use rebuild::ChainChecker;
 use store::Store;
-pub use store::{SEGMENT_SIZE, StoreError, config as sled_config};
+pub use store::{AcknowledgedHead, HEAD_FILE, SEGMENT_SIZE, StoreError, config as sled_config};
 
 /// Most commands gathered into one commit.
 pub const COMMIT_COMMANDS_MAX: usize = 5_000;
@@ -222,7 +222,13 @@ fn complete(done: Completion, result: BatchResult) {
 /// batch's commands may still have been accepted, and sending the batch
 /// again with the same command ids is safe.
 pub type BatchResult = Result<Vec<Result<Outcome, CommandError>>, LogError>;
-/// Called once a batch is durable (or failed).
+/// Called once a batch is durable (or failed), on the ledger's flusher
+/// thread, which acknowledges every other commit too: a completion must be
+/// quick and must not wait on the ledger. Hand the result over (a channel
+/// send, waking a task) and do any follow-up work elsewhere: a `submit`
+/// inside a completion waits for the very thread running it and never
+/// returns, and a `submit_with` there blocks that thread while the writer's
+/// queue is full, which stalls every submitter.
 pub type Completion = Box<dyn FnOnce(BatchResult) + Send>;
 
 struct Request {
@@ -308,7 +314,10 @@ impl Drop for Inner {
 }
 
 /// The ledger: decide, append, read and subscribe. Cheap to clone; the last
-/// clone dropped flushes pending commits and stops the writer.
+/// clone dropped flushes pending commits, stops the ledger's threads and
+/// waits for them, which releases the store for the next open. (Dropped
+/// inside a completion, on a ledger thread, it cannot wait for its own
+/// thread: the threads then end on their own, shortly after.)
 #[derive(Clone)]
 pub struct Ledger {
     inner: Arc<Inner>,
@@ -319,12 +328,27 @@ impl Ledger {
     /// write model from it.
     pub fn open(path: &Path, options: LedgerOptions) -> Result<Ledger, OpenError> {
         let store = Store::open(path)?;
-        let (state, last_hash) = rebuild::rebuild(&store, options.credit_policy)?;
+        let acknowledged = store.acknowledged_head()?;
+        let rebuilt = rebuild::rebuild(
+            &store,
+            options.credit_policy,
+            acknowledged.map(|a| a.position),
+        )?;
+        let state = rebuilt.state;
         let head = Head {
             position: state.next_position - 1,
-            hash: last_hash,
+            hash: rebuilt.last_hash,
             recorded_at: state.last_recorded_at,
         };
+        if let Some(acknowledged) = acknowledged {
+            check_acknowledged(&acknowledged, &head, rebuilt.watched)?;
+        }
+        if acknowledged.is_none_or(|a| a.position != head.position) {
+            store.record_head(&AcknowledgedHead {
+                position: head.position,
+                hash: head.hash,
+            })?;
+        }
         tracing::info!(head = head.position, "ledger opened");
         let shared = Arc::new(Shared {
             store,
@@ -429,7 +453,7 @@ impl Ledger {
         if from > head || limit == 0 {
             return Ok(out);
         }
-        for item in self.inner.shared.store.frames_from(from) {
+        for item in self.inner.shared.store.frames_from(from)? {
             let (first, bytes) = item?;
             if first > head {
                 break;
@@ -470,7 +494,7 @@ impl Ledger {
             }
             // Decode only the commit that holds this position; its other
             // events of the stream come along.
-            let Some(item) = self.inner.shared.store.frames_from(position).next() else {
+            let Some(item) = self.inner.shared.store.frames_from(position)?.next() else {
                 break;
             };
             let (first, bytes) = item?;
@@ -513,7 +537,7 @@ impl Ledger {
     pub fn verify(&self) -> Result<u64, OpenError> {
         let head = self.head();
         let mut checker = ChainChecker::new();
-        for item in self.inner.shared.store.frames_from(1) {
+        for item in self.inner.shared.store.frames_from(1)? {
             let (first, bytes) = item?;
             if first > head.position {
                 break;
@@ -532,6 +556,37 @@ impl Ledger {
         }
         Ok(end)
     }
+}
+
+/// Open's last check: the log holds everything the ledger ever acknowledged.
+/// sled's recovery silently ends its log at the first damaged record, so a
+/// log shorter than the recorded head lost acknowledged events there.
+fn check_acknowledged(
+    acknowledged: &AcknowledgedHead,
+    head: &Head,
+    hash_there: Option<Hash>,
+) -> Result<(), OpenError> {
+    if acknowledged.position > head.position {
+        return Err(OpenError::Corrupt {
+            position: head.position + 1,
+            reason: format!(
+                "the log ends at {} but positions up to {} were acknowledged: the records from {} on are lost or unreadable (sled stops reading its log at a torn or corrupt record)",
+                head.position,
+                acknowledged.position,
+                head.position + 1
+            ),
+        });
+    }
+    if hash_there != Some(acknowledged.hash) {
+        return Err(OpenError::Corrupt {
+            position: acknowledged.position,
+            reason: format!(
+                "the log's hash at position {} is not the one acknowledged: the log up to there was replaced",
+                acknowledged.position
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// An ordered, gap-free stream of durable events.

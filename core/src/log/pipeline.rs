@@ -2,6 +2,8 @@
 //! hashes and writes each commit to sled, the flusher makes everything
 //! written durable with one flush and then acknowledges, in order.
 
+use chrono::SubsecRound;
+
 use super::*;
 
 /// An accepted event waiting to be encoded by the framer.
@@ -133,8 +135,10 @@ fn decide_commit(
 ) -> (Pending, Vec<Vec<Decision>>) {
     let mut guard = shared.state();
     let state = &mut *guard;
-    // recorded_at never goes backwards, whatever the clock does.
-    let now = clock.now();
+    // recorded_at never goes backwards, whatever the clock does; it is kept
+    // to the microsecond the log stores, so the live head and events equal
+    // what a reopen reads back.
+    let now = clock.now().trunc_subsecs(6);
     let recorded_at = match state.last_recorded_at {
         Some(last) if last > now => last,
         _ => now,
@@ -422,7 +426,15 @@ fn flusher_loop(shared: &Shared, rx: &Receiver<Written>) {
         }
         let last_head = batch.iter().rev().find_map(|w| w.head);
         if let Some(head) = last_head {
-            if let Err(e) = shared.store.flush() {
+            // The acknowledged head is recorded once durable, before anyone
+            // is told, so that open can tell a lost tail (see `store`).
+            let durable = shared.store.flush().and_then(|()| {
+                shared.store.record_head(&AcknowledgedHead {
+                    position: head.position,
+                    hash: head.hash,
+                })
+            });
+            if let Err(e) = durable {
                 shared.poison(e.to_string());
                 for w in batch {
                     reply_all(w.replies, || LogError::Poisoned(e.to_string()));
@@ -473,7 +485,7 @@ fn repeat_outcome(
         found: last_position,
     };
     // A command's events all land in one commit.
-    let Some(item) = shared.store.frames_from(record.first_position).next() else {
+    let Some(item) = shared.store.frames_from(record.first_position)?.next() else {
         return Err(gap(0));
     };
     let (first, bytes) = item?;

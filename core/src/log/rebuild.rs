@@ -9,13 +9,24 @@ use super::*;
 pub(super) struct ChainChecker {
     pub(super) next_position: u64,
     pub(super) last_hash: Hash,
+    /// A position whose hash to keep when a frame ends there.
+    watch: Option<u64>,
+    /// hash(watch), once linked.
+    watched: Option<Hash>,
 }
 
 impl ChainChecker {
     pub(super) fn new() -> ChainChecker {
+        ChainChecker::watching(None)
+    }
+
+    /// A checker that keeps hash(`watch`) if a frame ends there.
+    fn watching(watch: Option<u64>) -> ChainChecker {
         ChainChecker {
             next_position: 1,
             last_hash: GENESIS_HASH,
+            watch,
+            watched: (watch == Some(0)).then_some(GENESIS_HASH),
         }
     }
 
@@ -58,6 +69,9 @@ impl ChainChecker {
         }
         self.next_position = key + frame.events;
         self.last_hash = frame.last_hash;
+        if self.watch == Some(self.next_position - 1) {
+            self.watched = Some(self.last_hash);
+        }
         Ok(())
     }
 }
@@ -196,11 +210,20 @@ pub(super) fn checked_frame(key: u64, bytes: &[u8]) -> Result<CheckedFrame, Open
 /// going to checker n mod k; the calling thread takes them back in order,
 /// links each to the one before, indexes streams and commands, and folds
 /// the domain model.
+/// What open rebuilt: the writer's state, the last hash, and the hash at
+/// the position open was asked to watch, if a commit ended there.
+pub(super) struct Rebuilt {
+    pub(super) state: WriterState,
+    pub(super) last_hash: Hash,
+    pub(super) watched: Option<Hash>,
+}
+
 pub(super) fn rebuild(
     store: &Store,
     policy: CreditPolicy,
-) -> Result<(WriterState, Hash), OpenError> {
-    rebuild_with(store, policy, checked_frame)
+    watch: Option<u64>,
+) -> Result<Rebuilt, OpenError> {
+    rebuild_with(store, policy, watch, checked_frame)
 }
 
 /// [`rebuild`] with the per-frame check passed in (tests pass one that
@@ -208,8 +231,9 @@ pub(super) fn rebuild(
 pub(super) fn rebuild_with(
     store: &Store,
     policy: CreditPolicy,
+    watch: Option<u64>,
     check: fn(u64, &[u8]) -> Result<CheckedFrame, OpenError>,
-) -> Result<(WriterState, Hash), OpenError> {
+) -> Result<Rebuilt, OpenError> {
     let checkers = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
         .clamp(1, CHECKERS_MAX);
@@ -220,7 +244,7 @@ pub(super) fn rebuild_with(
         next_position: 1,
         last_recorded_at: None,
     };
-    let mut checker = ChainChecker::new();
+    let mut checker = ChainChecker::watching(watch);
     std::thread::scope(|scope| {
         let mut inputs = Vec::with_capacity(checkers);
         let mut outputs = Vec::with_capacity(checkers);
@@ -255,7 +279,7 @@ pub(super) fn rebuild_with(
             .name(READER_THREAD.into())
             .spawn_scoped(scope, move || {
                 let mut sent = 0usize;
-                for item in store.frames_from(1) {
+                for item in store.frames_from(1)? {
                     let frame = item.map_err(OpenError::from)?;
                     if inputs[sent % inputs.len()].send(frame).is_err() {
                         break;
@@ -289,7 +313,11 @@ pub(super) fn rebuild_with(
         }
     })?;
     state.next_position = checker.next_position;
-    Ok((state, checker.last_hash))
+    Ok(Rebuilt {
+        state,
+        last_hash: checker.last_hash,
+        watched: checker.watched,
+    })
 }
 
 /// Takes checked frames back in order (frame n from checker n mod k) and,

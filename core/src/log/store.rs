@@ -1,27 +1,149 @@
 //! The only code in arledger-core that touches sled: one tree of commit
 //! frames keyed by their first position (big-endian, so key order is
 //! position order). Nothing per event is written.
+//!
+//! Beside sled's files, one small file records the head the ledger last
+//! acknowledged (position and hash), rewritten after every flush. sled's
+//! recovery ends its log at the first damaged record and says nothing, so
+//! without it a torn or corrupt acknowledged tail would vanish silently
+//! (and its positions be given to new events); with it, open reports it.
 
-use std::path::Path;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::codec::Hash;
 
 /// Storage failure.
 #[derive(Debug, thiserror::Error)]
-#[error("storage: {0}")]
-pub struct StoreError(#[from] sled::Error);
+pub enum StoreError {
+    /// sled failed.
+    #[error("storage: {0}")]
+    Sled(#[from] sled::Error),
+    /// The file recording the acknowledged head could not be read or written.
+    #[error("storage: {path}: {source}")]
+    HeadFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file recording the acknowledged head does not hold a valid record.
+    #[error(
+        "the record of the last acknowledged head ({path}) is damaged, so a lost tail of the log could not be noticed; the log itself may be intact: check it, and remove the file to accept the log as it stands"
+    )]
+    HeadDamaged {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+/// The last head the ledger acknowledged, as recorded beside the log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AcknowledgedHead {
+    /// Its position (0: nothing yet).
+    pub position: u64,
+    /// hash(position).
+    pub hash: Hash,
+}
+
+/// The file holding the acknowledged head, in the ledger's directory.
+pub const HEAD_FILE: &str = "acknowledged-head";
+const HEAD_MAGIC: &[u8; 4] = b"ARLH";
+/// Magic, position (u64 big-endian), hash, CRC-32 of what precedes it.
+const HEAD_LEN: usize = 4 + 8 + 32 + 4;
 
 /// The frame store.
 #[derive(Clone)]
 pub struct Store {
     db: sled::Db,
     commits: sled::Tree,
+    head_path: PathBuf,
+    head_file: Arc<Mutex<File>>,
 }
 
 impl Store {
     /// Opens (or creates) the store at `path`.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let db = config(path).open()?;
+        let db = open_sled(path)?;
         let commits = db.open_tree("commits")?;
-        Ok(Store { db, commits })
+        let head_path = path.join(HEAD_FILE);
+        let head_file = File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&head_path)
+            .map_err(|source| StoreError::HeadFile {
+                path: head_path.clone(),
+                source,
+            })?;
+        Ok(Store {
+            db,
+            commits,
+            head_path,
+            head_file: Arc::new(Mutex::new(head_file)),
+        })
+    }
+
+    /// The head last recorded by [`Store::record_head`]; `None` for a store
+    /// that never recorded one (new, or its file was removed).
+    pub fn acknowledged_head(&self) -> Result<Option<AcknowledgedHead>, StoreError> {
+        let mut bytes = Vec::with_capacity(HEAD_LEN);
+        {
+            let mut file = self.head_file();
+            file.seek(SeekFrom::Start(0))
+                .and_then(|_| file.read_to_end(&mut bytes))
+                .map_err(|source| self.head_error(source))?;
+        }
+        if bytes.is_empty() {
+            return Ok(None);
+        }
+        let damaged = || StoreError::HeadDamaged {
+            path: self.head_path.clone(),
+        };
+        let record = bytes.get(..HEAD_LEN).ok_or_else(damaged)?;
+        let (body, crc) = record.split_at(HEAD_LEN - 4);
+        if &body[..4] != HEAD_MAGIC || crc32fast::hash(body).to_be_bytes() != crc {
+            return Err(damaged());
+        }
+        let mut position = [0u8; 8];
+        position.copy_from_slice(&body[4..12]);
+        let mut hash = [0u8; 32];
+        hash.copy_from_slice(&body[12..44]);
+        Ok(Some(AcknowledgedHead {
+            position: u64::from_be_bytes(position),
+            hash,
+        }))
+    }
+
+    /// Records `head` as acknowledged: called after the flush that made it
+    /// durable and before anyone is told. One small write in place, with
+    /// the same guarantee as sled's flush (it survives `kill -9`).
+    pub fn record_head(&self, head: &AcknowledgedHead) -> Result<(), StoreError> {
+        let mut record = [0u8; HEAD_LEN];
+        record[..4].copy_from_slice(HEAD_MAGIC);
+        record[4..12].copy_from_slice(&head.position.to_be_bytes());
+        record[12..44].copy_from_slice(&head.hash);
+        let crc = crc32fast::hash(&record[..HEAD_LEN - 4]);
+        record[HEAD_LEN - 4..].copy_from_slice(&crc.to_be_bytes());
+        let mut file = self.head_file();
+        file.seek(SeekFrom::Start(0))
+            .and_then(|_| file.write_all(&record))
+            .map_err(|source| self.head_error(source))
+    }
+
+    fn head_file(&self) -> std::sync::MutexGuard<'_, File> {
+        self.head_file.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn head_error(&self, source: std::io::Error) -> StoreError {
+        StoreError::HeadFile {
+            path: self.head_path.clone(),
+            source,
+        }
     }
 
     /// Writes one frame (not yet durable).
@@ -41,16 +163,16 @@ impl Store {
     pub fn frames_from(
         &self,
         position: u64,
-    ) -> impl Iterator<Item = Result<(u64, sled::IVec), StoreError>> + use<> {
-        let start = self
-            .commits
-            .range(..=position.to_be_bytes())
-            .next_back()
-            .and_then(|r| r.ok())
-            .map_or(position, |(k, _)| key_position(&k));
-        self.commits
-            .range(start.to_be_bytes()..)
-            .map(|r| r.map(|(k, v)| (key_position(&k), v)).map_err(StoreError))
+    ) -> Result<impl Iterator<Item = Result<(u64, sled::IVec), StoreError>> + use<>, StoreError>
+    {
+        let start = match self.commits.range(..=position.to_be_bytes()).next_back() {
+            Some(found) => key_position(&found?.0),
+            None => position,
+        };
+        Ok(self.commits.range(start.to_be_bytes()..).map(|r| {
+            r.map(|(k, v)| (key_position(&k), v))
+                .map_err(StoreError::from)
+        }))
     }
 
     /// Overwrites a stored frame: for tests that simulate disk corruption.
@@ -85,6 +207,31 @@ pub fn config(path: &Path) -> sled::Config {
         .flush_every_ms(None)
         .segment_size(SEGMENT_SIZE)
         .cache_capacity(256 * 1024 * 1024)
+}
+
+/// How long opening waits for sled's file lock. After the last handle of a
+/// store is dropped, sled's IO threads may still hold the lock for a moment
+/// (sled's own tests block on it for that reason), so an immediate reopen
+/// in the same process may find it taken. Another process holding the
+/// store keeps it longer, and then opening fails.
+const LOCK_WAIT: Duration = Duration::from_secs(2);
+
+fn open_sled(path: &Path) -> Result<sled::Db, StoreError> {
+    let deadline = Instant::now() + LOCK_WAIT;
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match config(path).open() {
+            Err(sled::Error::Io(e))
+                if e.to_string().contains("could not acquire lock")
+                    && Instant::now() < deadline =>
+            {
+                tracing::debug!(path = %path.display(), "waiting for sled's file lock");
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            opened => return Ok(opened?),
+        }
+    }
 }
 
 fn key_position(key: &[u8]) -> u64 {

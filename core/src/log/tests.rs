@@ -230,7 +230,7 @@ fn a_batch_keeps_each_commands_own_refusal_and_lands_in_one_commit() {
         Err(CommandError::AlreadyExists { .. })
     ));
     assert_eq!(results[2].as_ref().unwrap().first_position, 2);
-    let frames: Vec<_> = ledger.inner.shared.store.frames_from(1).collect();
+    let frames: Vec<_> = ledger.inner.shared.store.frames_from(1).unwrap().collect();
     assert_eq!(frames.len(), 1, "one commit record for the whole batch");
 }
 
@@ -267,7 +267,7 @@ fn a_corrupt_record_is_reported_with_its_position_and_not_served() {
     accepted(&ledger, sample::register_customer(cid(2)));
     accepted(&ledger, sample::register_customer(cid(3)));
     let store = ledger.inner.shared.store.clone();
-    let (_, mut frame) = store.frames_from(2).next().unwrap().unwrap();
+    let (_, mut frame) = store.frames_from(2).unwrap().next().unwrap().unwrap();
     drop(ledger);
     let mut bytes = frame.to_vec();
     let middle = bytes.len() / 2;
@@ -290,7 +290,7 @@ fn with_many_commits_the_first_bad_one_is_reported_whichever_checker_saw_it() {
             accepted(&ledger, sample::register_customer(cid(n)));
         }
         let store = ledger.inner.shared.store.clone();
-        let (_, bytes) = store.frames_from(bad).next().unwrap().unwrap();
+        let (_, bytes) = store.frames_from(bad).unwrap().next().unwrap().unwrap();
         drop(ledger);
         if lose {
             store.remove(bad).unwrap();
@@ -325,14 +325,14 @@ fn a_checker_that_panics_fails_the_open_with_an_error() {
         assert_ne!(key, 3, "a checker panic injected by the test");
         rebuild::checked_frame(key, bytes)
     }
-    match rebuild::rebuild_with(&store, options().credit_policy, panics_at_3) {
+    match rebuild::rebuild_with(&store, options().credit_policy, None, panics_at_3) {
         Err(OpenError::Corrupt { position, reason }) => {
             assert_eq!(position, 3, "{reason}");
             assert!(reason.contains("checker thread panicked"), "{reason}");
         }
         other => panic!("expected an error at 3, got {:?}", other.map(|_| ())),
     }
-    assert!(rebuild::rebuild(&store, options().credit_policy).is_ok());
+    assert!(rebuild::rebuild(&store, options().credit_policy, None).is_ok());
 }
 
 /// Within one commit, the first bad event is the one reported, whichever
@@ -351,7 +351,7 @@ fn within_a_commit_the_first_bad_event_is_reported() {
     }
     let store = ledger.inner.shared.store.clone();
     drop(ledger);
-    let (_, bytes) = store.frames_from(1).next().unwrap().unwrap();
+    let (_, bytes) = store.frames_from(1).unwrap().next().unwrap().unwrap();
     let frame = parse_frame(&bytes).unwrap();
     assert_eq!(frame.events.len(), 2);
     // Rewritten as a forger would: canonical bytes, chain and CRC all valid.
@@ -378,6 +378,34 @@ fn within_a_commit_the_first_bad_event_is_reported() {
     assert_corrupt_at(dir.path(), 1, "does not decode");
 }
 
+/// The log must still hold the head the ledger acknowledged last: a lost
+/// last commit, or a log replaced by another valid one, is reported.
+#[test]
+fn a_log_that_lost_or_replaced_what_was_acknowledged_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let other = tempfile::tempdir().unwrap();
+    for (path, first) in [(dir.path(), 1u128), (other.path(), 100)] {
+        let ledger = Ledger::open(path, options()).unwrap();
+        for n in first..first + 3 {
+            accepted(&ledger, sample::register_customer(cid(n)));
+        }
+    }
+    // Another ledger's commits, each valid and chained, in place of ours.
+    let store = Store::open(dir.path()).unwrap();
+    let replacement = Store::open(other.path()).unwrap();
+    for frame in replacement.frames_from(1).unwrap() {
+        let (first, bytes) = frame.unwrap();
+        store.tamper(first, &bytes).unwrap();
+    }
+    drop((store, replacement));
+    assert_corrupt_at(dir.path(), 3, "not the one acknowledged");
+
+    let store = Store::open(other.path()).unwrap();
+    store.remove(3).unwrap();
+    drop(store);
+    assert_corrupt_at(other.path(), 3, "were acknowledged");
+}
+
 /// A commit record of another frame format (here the earlier "ARL1", whose
 /// body hashes were 32 bytes), with an intact CRC, is refused at its
 /// position rather than misread.
@@ -388,7 +416,7 @@ fn a_frame_of_another_format_is_refused_rather_than_misread() {
     accepted(&ledger, sample::register_customer(cid(1)));
     accepted(&ledger, sample::register_customer(cid(2)));
     let store = ledger.inner.shared.store.clone();
-    let (_, bytes) = store.frames_from(2).next().unwrap().unwrap();
+    let (_, bytes) = store.frames_from(2).unwrap().next().unwrap().unwrap();
     drop(ledger);
     let mut body = bytes[..bytes.len() - 4].to_vec();
     assert_eq!(&body[..4], b"ARL2");
@@ -407,7 +435,7 @@ fn a_rewritten_event_with_a_valid_crc_breaks_the_chain_at_its_position() {
     accepted(&ledger, sample::register_customer(cid(1)));
     accepted(&ledger, sample::register_customer(cid(2)));
     let store = ledger.inner.shared.store.clone();
-    let (_, bytes) = store.frames_from(2).next().unwrap().unwrap();
+    let (_, bytes) = store.frames_from(2).unwrap().next().unwrap().unwrap();
     drop(ledger);
     // Rewrite the customer's name inside the canonical bytes, then fix the CRC
     // as a forger would: only the hash chain can tell.
@@ -476,7 +504,7 @@ fn concurrent_submitters_are_group_committed_gap_free() {
     assert_eq!(positions, (1..=400).collect::<Vec<u64>>());
     // Submitters that arrive while a commit is being flushed share the next
     // one: with eight threads there must be fewer commits than commands.
-    let commits = ledger.inner.shared.store.frames_from(1).count();
+    let commits = ledger.inner.shared.store.frames_from(1).unwrap().count();
     assert!(
         commits < 400,
         "{commits} commits for 400 commands: no group commit"
@@ -496,6 +524,29 @@ fn recorded_at_never_goes_backwards_even_when_the_clock_does() {
     accepted(&ledger, sample::register_customer(cid(2)));
     let events = ledger.read(1, 10).unwrap();
     assert!(events[1].recorded_at >= events[0].recorded_at);
+}
+
+/// The log stores microseconds: a clock with nanoseconds must not make the
+/// live head (or the write model) differ from what a reopen reads back.
+#[test]
+fn recorded_at_is_kept_to_the_microsecond_the_log_stores() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = Utc.with_ymd_and_hms(2026, 7, 1, 9, 0, 0).unwrap()
+        + chrono::Duration::nanoseconds(123_456_789);
+    let clock = Arc::new(ManualClock::new(at));
+    let ledger = Ledger::open(dir.path(), LedgerOptions::new(clock)).unwrap();
+    accepted(&ledger, sample::register_customer(cid(1)));
+    let live = ledger.head();
+    let stored = ledger.read(1, 1).unwrap().remove(0).recorded_at;
+    assert_eq!(live.recorded_at, Some(stored));
+    assert_eq!(
+        stored,
+        at - chrono::Duration::nanoseconds(789),
+        "truncated, not rounded"
+    );
+    drop(ledger);
+    let reopened = Ledger::open(dir.path(), options()).unwrap();
+    assert_eq!(reopened.head(), live);
 }
 
 /// A clock that fails on demand: a stand-in for any broken invariant met

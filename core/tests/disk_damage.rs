@@ -1,0 +1,113 @@
+//! Damage to the files on disk, below sled: sled's own recovery ends its log
+//! at the first record that fails its checksum and reports nothing, so these
+//! check that the ledger still refuses to open, naming the first position
+//! lost, instead of silently serving a shorter log.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken expectations
+
+use std::path::Path;
+use std::sync::Arc;
+
+use arledger_core::clock::ManualClock;
+use arledger_core::ids::CustomerId;
+use arledger_core::log::{HEAD_FILE, Ledger, LedgerOptions, OpenError, StoreError};
+use arledger_core::sample;
+use chrono::{TimeZone, Utc};
+use uuid::Uuid;
+
+fn open(dir: &Path) -> Result<Ledger, OpenError> {
+    let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 7, 1, 9, 0, 0).unwrap());
+    Ledger::open(dir, LedgerOptions::new(Arc::new(clock)))
+}
+
+/// Five acknowledged commits of one event each, then closed.
+fn five_commits(dir: &Path) {
+    let ledger = open(dir).unwrap();
+    for n in 1..=5u128 {
+        let customer = CustomerId(Uuid::from_u128(n));
+        ledger
+            .submit(sample::submit(sample::register_customer(customer)))
+            .unwrap();
+    }
+    assert_eq!(ledger.head().position, 5);
+}
+
+/// Where sled's log file holds the commit frame of `position` (its last
+/// copy, the one recovery reads).
+fn frame_offset(bytes: &[u8], position: u64) -> usize {
+    let mut needle = b"ARL2".to_vec();
+    needle.extend_from_slice(&position.to_be_bytes());
+    bytes
+        .windows(needle.len())
+        .rposition(|w| w == needle.as_slice())
+        .unwrap_or_else(|| panic!("no frame of position {position} in sled's log file"))
+}
+
+fn assert_lost_from(result: Result<Ledger, OpenError>, position: u64) {
+    match result {
+        Err(OpenError::Corrupt {
+            position: at,
+            reason,
+        }) => {
+            assert_eq!(at, position, "{reason}");
+            assert!(reason.contains("acknowledged"), "{reason}");
+        }
+        Err(other) => panic!("expected the loss to be reported at {position}, got {other}"),
+        Ok(ledger) => panic!(
+            "the ledger opened with head {} instead of reporting the loss at {position}",
+            ledger.head().position
+        ),
+    }
+}
+
+#[test]
+fn one_flipped_bit_in_an_acknowledged_record_is_reported_not_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    five_commits(dir.path());
+    let db = dir.path().join("db");
+    let mut bytes = std::fs::read(&db).unwrap();
+    let at = frame_offset(&bytes, 3) + 60;
+    bytes[at] ^= 0x01;
+    std::fs::write(&db, &bytes).unwrap();
+    assert_lost_from(open(dir.path()), 3);
+}
+
+#[test]
+fn a_log_file_torn_inside_an_acknowledged_record_is_reported_not_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    five_commits(dir.path());
+    let db = dir.path().join("db");
+    let mut bytes = std::fs::read(&db).unwrap();
+    bytes.truncate(frame_offset(&bytes, 3) + 60);
+    std::fs::write(&db, &bytes).unwrap();
+    assert_lost_from(open(dir.path()), 3);
+    // Nothing was served or appended meanwhile: the damage stays reported.
+    assert_lost_from(open(dir.path()), 3);
+}
+
+#[test]
+fn a_damaged_record_of_the_acknowledged_head_is_reported_and_removing_it_accepts_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    five_commits(dir.path());
+    let head_file = dir.path().join(HEAD_FILE);
+    let mut bytes = std::fs::read(&head_file).unwrap();
+    assert_eq!(&bytes[4..12], &5u64.to_be_bytes(), "the recorded head");
+    bytes[20] ^= 0xff;
+    std::fs::write(&head_file, &bytes).unwrap();
+    match open(dir.path()) {
+        Err(OpenError::Store(StoreError::HeadDamaged { path })) => assert_eq!(path, head_file),
+        Err(other) => panic!("expected the head record to be reported damaged, got {other}"),
+        Ok(_) => panic!("opened with a damaged head record"),
+    }
+    // The operator's way out: remove the record to accept the log as it is.
+    std::fs::remove_file(&head_file).unwrap();
+    let ledger = open(dir.path()).unwrap();
+    assert_eq!(ledger.head().position, 5);
+    assert_eq!(ledger.verify().unwrap(), 5);
+    drop(ledger);
+    assert_eq!(
+        &std::fs::read(&head_file).unwrap()[4..12],
+        &5u64.to_be_bytes(),
+        "open records the head again"
+    );
+}

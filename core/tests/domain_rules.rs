@@ -12,6 +12,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken expectations
 
 use arledger_core::domain::commands::*;
+use arledger_core::domain::decide::{LINES_MAX, SERIALS_PER_SHIPMENT_MAX};
 use arledger_core::domain::events::*;
 use arledger_core::domain::state::{CreditPolicy, Exposure, OrderStatus, WriteModel};
 use arledger_core::domain::terms::{Installment, InstallmentTerms, PaymentTerms, TermsBase};
@@ -5393,6 +5394,34 @@ fn a_recall_naming_no_lot_is_refused() {
 }
 
 #[test]
+fn a_recall_naming_too_many_lots_or_serials_is_refused() {
+    let g = with_shipment();
+    let lots: Vec<String> = (0..=LINES_MAX).map(|i| format!("L{i}")).collect();
+    let lots: Vec<&str> = lots.iter().map(String::as_str).collect();
+    assert_invalid(
+        when(
+            &g,
+            &quality(),
+            Command::IssueRecall(recall(R1, GTIN_A, &lots)),
+        ),
+        "lots",
+    );
+    assert_invalid(
+        when(
+            &g,
+            &quality(),
+            Command::IssueRecall(IssueRecall {
+                serials: (0..=SERIALS_PER_SHIPMENT_MAX)
+                    .map(|i| format!("SN{i}"))
+                    .collect(),
+                ..recall(R1, GTIN_A, &["L1"])
+            }),
+        ),
+        "serials",
+    );
+}
+
+#[test]
 fn a_recall_of_an_unknown_product_is_refused() {
     let g = with_shipment();
     assert_not_found(
@@ -5562,11 +5591,13 @@ fn a_return_from_an_unknown_customer_is_refused() {
     );
 }
 
+/// RecallUnitsReturned: at most what was shipped to that customer. Not an
+/// overshipment (nothing ships): the recall's state forbids it.
 #[test]
 fn returning_more_than_was_shipped_to_the_customer_is_refused() {
     let g = with_recall();
-    assert_overshipment(record_return(&g, recall_return(R1, HOSPITAL, 11)));
-    assert_overshipment(record_return(&g, recall_return(R1, CLINIC, 1)));
+    assert_invalid_state(record_return(&g, recall_return(R1, HOSPITAL, 11)), "recall");
+    assert_invalid_state(record_return(&g, recall_return(R1, CLINIC, 1)), "recall");
     let g = g.and(Command::RecordRecallReturn(recall_return(R1, HOSPITAL, 6)));
-    assert_overshipment(record_return(&g, recall_return(R1, HOSPITAL, 5)));
+    assert_invalid_state(record_return(&g, recall_return(R1, HOSPITAL, 5)), "recall");
 }

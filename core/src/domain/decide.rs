@@ -595,8 +595,10 @@ pub fn decide_in(
             let shipped = recalled_units_shipped(model, &recall.gtin, &recall.lots, c.customer_id);
             let returned = recall.returned.get(&c.customer_id).copied().unwrap_or(0);
             if returned + quantity > shipped {
-                return Err(CommandError::Overshipment {
-                    detail: format!(
+                return Err(CommandError::InvalidState {
+                    entity: "recall",
+                    id: c.recall_id.to_string(),
+                    reason: format!(
                         "customer {} received {shipped} affected units and returned {returned}; {quantity} more cannot be returned",
                         c.customer_id
                     ),

@@ -32,8 +32,8 @@ use codec::{
 };
 use pipeline::writer_loop;
 use rebuild::ChainChecker;
-use store::Store;
 pub use store::{AcknowledgedHead, HEAD_FILE, SEGMENT_SIZE, StoreError, config as sled_config};
+use store::{FrameBytes, Store};
 
 /// Most commands gathered into one commit.
 pub const COMMIT_COMMANDS_MAX: usize = 5_000;

@@ -251,7 +251,7 @@ pub(super) fn rebuild_with(
         let mut handles = Vec::with_capacity(checkers);
         let mut spent = Vec::with_capacity(checkers);
         for _ in 0..checkers {
-            let (in_tx, in_rx) = mpsc::sync_channel::<(u64, sled::IVec)>(REBUILD_QUEUE_MAX);
+            let (in_tx, in_rx) = mpsc::sync_channel::<(u64, FrameBytes)>(REBUILD_QUEUE_MAX);
             let (out_tx, out_rx) = mpsc::sync_channel(REBUILD_QUEUE_MAX);
             let (spent_tx, spent_rx) = mpsc::sync_channel::<CheckedFrame>(REBUILD_QUEUE_MAX);
             let handle = std::thread::Builder::new()

@@ -55,6 +55,9 @@ const HEAD_MAGIC: &[u8; 4] = b"ARLH";
 /// Magic, position (u64 big-endian), hash, CRC-32 of what precedes it.
 const HEAD_LEN: usize = 4 + 8 + 32 + 4;
 
+/// A stored frame's bytes, as sled hands them out (shared, not copied).
+pub type FrameBytes = sled::IVec;
+
 /// The frame store.
 #[derive(Clone)]
 pub struct Store {
@@ -163,7 +166,7 @@ impl Store {
     pub fn frames_from(
         &self,
         position: u64,
-    ) -> Result<impl Iterator<Item = Result<(u64, sled::IVec), StoreError>> + use<>, StoreError>
+    ) -> Result<impl Iterator<Item = Result<(u64, FrameBytes), StoreError>> + use<>, StoreError>
     {
         let start = match self.commits.range(..=position.to_be_bytes()).next_back() {
             Some(found) => key_position(&found?.0),

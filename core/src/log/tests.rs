@@ -275,7 +275,7 @@ fn a_corrupt_record_is_reported_with_its_position_and_not_served() {
     store.tamper(2, &bytes).unwrap();
     drop(store);
     assert_corrupt_at(dir.path(), 2, "checksum");
-    frame = sled::IVec::from(&b"ARL2"[..]);
+    frame = FrameBytes::from(&b"ARL2"[..]);
     assert!(parse_frame(&frame).is_err());
 }
 

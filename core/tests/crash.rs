@@ -3,20 +3,28 @@
 //! moment, reopens the ledger and checks that nothing acknowledged was lost.
 //!
 //! The child is this same test binary, re-run with `ARLEDGER_CRASH_CHILD`
-//! set to the ledger's directory. Seed: `ARLEDGER_CRASH_SEED` (printed).
+//! set to the ledger's directory. Seed: `ARLEDGER_CRASH_SEED` (printed). It
+//! fixes the kill points and each round's workload (the child's commands,
+//! their ids and amounts); which thread's command lands first, and so the
+//! exact log, still varies with timing.
+//!
+//! Every fifth round kills the child while it opens the ledger (rebuilding
+//! what the earlier rounds left); the others after a random number of
+//! acknowledgements. A round in which the child stopped by itself, or was
+//! no longer running when killed, fails with the child's stderr.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken expectations
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command as Process, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
 
 use arledger_core::clock::ManualClock;
-use arledger_core::domain::{Command, WriteModel};
-use arledger_core::ids::{CommandId, CustomerId, InvoiceId, PaymentId};
-use arledger_core::log::{Ledger, LedgerOptions, Submission};
+use arledger_core::domain::{Command, CommandError, WriteModel};
+use arledger_core::ids::{CommandId, CustomerId, InvoiceId, PaymentId, StreamId};
+use arledger_core::log::{Ledger, LedgerOptions, Submission, SubmitError};
 use arledger_core::sample;
 use chrono::{TimeZone, Utc};
 use rand::{Rng, SeedableRng, rngs::StdRng};
@@ -25,6 +33,12 @@ use uuid::Uuid;
 
 const ROUNDS: usize = 20;
 const CHILD_ENV: &str = "ARLEDGER_CRASH_CHILD";
+const CHILD_SEED_ENV: &str = "ARLEDGER_CRASH_CHILD_SEED";
+/// A round that has not reached its kill point by then has hung: the
+/// watchdog kills the child, and the round fails instead of hanging CI.
+const ROUND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+/// What the child prints just before it opens the ledger.
+const OPENING: &str = "OPENING";
 const TEST_NAME: &str = "acknowledged_events_survive_kill_nine_at_random_moments";
 
 fn options() -> LedgerOptions {
@@ -45,26 +59,59 @@ fn acknowledged_events_survive_kill_nine_at_random_moments() {
     println!("crash test seed {seed} (set ARLEDGER_CRASH_SEED to replay)");
     let mut rng = StdRng::seed_from_u64(seed);
     let dir = tempfile::tempdir().unwrap();
+    let logs = tempfile::tempdir().unwrap();
     let mut acknowledged: Vec<(CommandId, u64, u64)> = Vec::new();
     for round in 0..ROUNDS {
-        let kill_after_acks = rng.gen_range(1..400usize);
+        let context = format!("round {round}, seed {seed}");
+        let during_open = round % 5 == 4;
+        let kill_after_acks = if during_open {
+            0
+        } else {
+            rng.gen_range(1..400usize)
+        };
+        let stderr_path = logs.path().join(format!("child-{round}.stderr"));
         let mut child = Process::new(std::env::current_exe().unwrap())
             .args([TEST_NAME, "--exact", "--nocapture", "--test-threads=1"])
             .env(CHILD_ENV, dir.path())
+            .env(CHILD_SEED_ENV, (seed ^ round as u64).to_string())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(&stderr_path).unwrap())
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
+        let (reached, watchdog) = watchdog(child.id());
         let mut seen = 0usize;
-        while seen < kill_after_acks {
-            let Some(Ok(line)) = lines.next() else { break };
+        loop {
+            let Some(Ok(line)) = lines.next() else {
+                panic!(
+                    "{context}: the child stopped after {seen} acknowledgements, before its kill point{}: {}",
+                    if watchdog.is_finished() {
+                        " (killed by the watchdog after a hang)"
+                    } else {
+                        ""
+                    },
+                    child_stderr(&stderr_path)
+                );
+            };
             if let Some(ack) = parse_ack(&line) {
                 acknowledged.push(ack);
                 seen += 1;
             }
+            if during_open && seen > 0 {
+                panic!("{context}: the child acknowledged before it said it was opening");
+            }
+            if (during_open && line == OPENING) || (!during_open && seen >= kill_after_acks) {
+                break;
+            }
         }
+        drop(reached);
+        watchdog.join().unwrap();
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "{context}: the child had exited before the kill: {}",
+            child_stderr(&stderr_path)
+        );
         child.kill().unwrap(); // SIGKILL on Unix
         // Acknowledgements already in the pipe were acknowledged before death.
         for line in lines.map_while(Result::ok) {
@@ -73,12 +120,33 @@ fn acknowledged_events_survive_kill_nine_at_random_moments() {
             }
         }
         child.wait().unwrap();
-        check(dir.path(), &acknowledged, round, seed);
+        check(dir.path(), &acknowledged, &context, round + 1 == ROUNDS);
     }
     assert!(
         acknowledged.len() >= ROUNDS,
         "the child acknowledged too little to test anything"
     );
+}
+
+/// Kills process `pid` unless the returned sender is dropped within
+/// `ROUND_TIMEOUT`.
+fn watchdog(pid: u32) -> (mpsc::Sender<()>, std::thread::JoinHandle<()>) {
+    let (reached, wait) = mpsc::channel::<()>();
+    let handle = std::thread::spawn(move || {
+        if let Err(mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(ROUND_TIMEOUT) {
+            let _ = Process::new("kill").args(["-9", &pid.to_string()]).status();
+        }
+    });
+    (reached, handle)
+}
+
+fn child_stderr(path: &PathBuf) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    if text.trim().is_empty() {
+        "(its stderr is empty)".into()
+    } else {
+        format!("its stderr:\n{text}")
+    }
 }
 
 fn parse_ack(line: &str) -> Option<(CommandId, u64, u64)> {
@@ -89,8 +157,7 @@ fn parse_ack(line: &str) -> Option<(CommandId, u64, u64)> {
     Some((id, first, last))
 }
 
-fn check(dir: &Path, acknowledged: &[(CommandId, u64, u64)], round: usize, seed: u64) {
-    let context = format!("round {round}, seed {seed}");
+fn check(dir: &Path, acknowledged: &[(CommandId, u64, u64)], context: &str, last_round: bool) {
     let ledger =
         Ledger::open(dir, options()).unwrap_or_else(|e| panic!("{context}: reopen failed: {e}"));
     let head = ledger.head().position;
@@ -136,7 +203,7 @@ fn check(dir: &Path, acknowledged: &[(CommandId, u64, u64)], round: usize, seed:
             );
         }
     }
-    if round + 1 == ROUNDS {
+    if last_round {
         assert!(
             multi_event_commands > 0,
             "{context}: no command with several events was exercised"
@@ -150,18 +217,60 @@ fn check(dir: &Path, acknowledged: &[(CommandId, u64, u64)], round: usize, seed:
         ledger.with_model(|m| *m == folded),
         "{context}: rebuilt write model differs from a fold from scratch"
     );
+    // The stream index: each stream reads back exactly its events, in
+    // version order from 1.
+    let mut streams: std::collections::BTreeMap<StreamId, Vec<u64>> = Default::default();
+    for e in &events {
+        streams.entry(e.stream_id).or_default().push(e.position);
+    }
+    for (stream, positions) in &streams {
+        let read = ledger.read_stream(*stream).unwrap();
+        let read_positions: Vec<u64> = read.iter().map(|e| e.position).collect();
+        assert_eq!(&read_positions, positions, "{context}: stream {stream}");
+        let versions: Vec<u64> = read.iter().map(|e| e.stream_version).collect();
+        let expected: Vec<u64> = (1..=u64::try_from(read.len()).unwrap()).collect();
+        assert_eq!(versions, expected, "{context}: versions of stream {stream}");
+    }
+    // The command index: an acknowledged command id is still taken; sent
+    // again with another body it is refused, and nothing is appended.
+    for (id, _, _) in acknowledged.iter().rev().take(20) {
+        let other_body = Submission::new(
+            *id,
+            sample::admin(),
+            sample::register_customer(CustomerId(Uuid::from_u128(u128::MAX))),
+        );
+        match ledger.submit(other_body) {
+            Err(SubmitError::Refused(CommandError::IdempotencyMismatch { .. })) => {}
+            other => panic!(
+                "{context}: command {} sent again with another body: {other:?}",
+                id.0
+            ),
+        }
+    }
+    assert_eq!(
+        ledger.head().position,
+        head,
+        "{context}: a refused repeat appended"
+    );
 }
 
 /// Appends from several threads until killed, printing `ACK <command id>
 /// <first> <last>` for every acknowledged command.
 fn run_child(dir: &Path) -> ! {
+    let seed: u64 = std::env::var(CHILD_SEED_ENV)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .expect("the parent passes the child's seed");
+    // On a line of its own: libtest has printed "test <name> ... " before.
+    println!("\n{OPENING}");
     let ledger = Ledger::open(dir, options()).expect("child opens the ledger");
     let counter = Arc::new(AtomicU64::new(0));
     let threads: Vec<_> = (0..4)
         .map(|t| {
             let ledger = ledger.clone();
             let counter = Arc::clone(&counter);
-            std::thread::spawn(move || child_worker(&ledger, t, &counter))
+            let rng = StdRng::seed_from_u64(seed.rotate_left(8) ^ t);
+            std::thread::spawn(move || child_worker(&ledger, rng, &counter))
         })
         .collect();
     for t in threads {
@@ -170,35 +279,34 @@ fn run_child(dir: &Path) -> ! {
     std::process::exit(0);
 }
 
-fn child_worker(ledger: &Ledger, thread: u64, counter: &AtomicU64) {
-    let mut rng = StdRng::seed_from_u64(thread ^ u64::from(std::process::id()));
+fn child_worker(ledger: &Ledger, mut rng: StdRng, counter: &AtomicU64) {
     let mut mine: Vec<CustomerId> = Vec::new();
     loop {
         let n = counter.fetch_add(1, Ordering::Relaxed);
         let command = match (mine.last(), rng.gen_range(0..5)) {
             (Some(customer), 0) => sample::service_invoice(
-                InvoiceId(Uuid::new_v4()),
+                InvoiceId(Uuid::from_u128(rng.r#gen())),
                 *customer,
                 Decimal::new(rng.gen_range(1..100_000), 2),
             ),
             // A payment that allocates itself over open invoices: one
             // command, several events, which must land together or not at all.
             (Some(customer), 1) => sample::auto_allocating_payment(
-                PaymentId(Uuid::new_v4()),
+                PaymentId(Uuid::from_u128(rng.r#gen())),
                 *customer,
                 Decimal::new(rng.gen_range(1..1_000_000), 2),
             ),
             // A refused command now and then: it must append nothing.
             (Some(customer), 2) => sample::register_customer(*customer),
             _ => {
-                let id = CustomerId(Uuid::new_v4());
+                let id = CustomerId(Uuid::from_u128(rng.r#gen()));
                 mine.push(id);
                 sample::register_customer(id)
             }
         };
         let batch_size = if n % 7 == 0 { 20 } else { 1 };
         let batch: Vec<Submission> = (0..batch_size)
-            .map(|i| with_fresh_id(&command, i))
+            .map(|i| with_fresh_id(&command, i, &mut rng))
             .collect();
         let Ok(results) = ledger.submit_batch(batch.clone()) else {
             return;
@@ -214,11 +322,15 @@ fn child_worker(ledger: &Ledger, thread: u64, counter: &AtomicU64) {
     }
 }
 
-fn with_fresh_id(command: &Command, i: usize) -> Submission {
+fn with_fresh_id(command: &Command, i: usize, rng: &mut StdRng) -> Submission {
     let command = match (command, i) {
         (c, 0) => c.clone(),
         // Further commands of a bulk batch: new customers.
-        _ => sample::register_customer(CustomerId(Uuid::new_v4())),
+        _ => sample::register_customer(CustomerId(Uuid::from_u128(rng.r#gen()))),
     };
-    sample::submit(command)
+    Submission::new(
+        CommandId(Uuid::from_u128(rng.r#gen())),
+        sample::admin(),
+        command,
+    )
 }

@@ -1,17 +1,20 @@
 //! Property: random valid and invalid command sequences, appended one by one
-//! and in bulk, leave a log that reads back identically after reopening, a
-//! write model equal to a fold from scratch, and nothing appended for any
-//! refused command.
+//! and in bulk, by users of every role, leave a log that reads back
+//! identically after reopening, a write model equal to a fold from scratch,
+//! and nothing appended for any refused command. A repeated command id
+//! returns the original outcome; with another body it is refused; a role
+//! that may not run a command is refused.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken expectations
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use arledger_core::clock::ManualClock;
 use arledger_core::domain::commands::*;
 use arledger_core::domain::types::CreditReason;
-use arledger_core::domain::{Command, WriteModel};
+use arledger_core::domain::{Actor, Command, CommandError, WriteModel};
 use arledger_core::ids::{
     CommandId, CreditNoteId, CustomerId, InvoiceId, OrderId, PaymentId, ShipmentId,
 };
@@ -40,8 +43,21 @@ enum Op {
     Cancel(u8),
     Repeat(usize),
     RepeatWithOtherBody(usize),
+    /// The command sent by a user of the role at this index of `ROLES`.
+    AsRole(usize, Box<Op>),
     Bulk(Vec<Op>),
 }
+
+const ROLES: [&str; 8] = [
+    "admin",
+    "finance_manager",
+    "finance",
+    "sales",
+    "warehouse",
+    "quality",
+    "auditor",
+    "regulator",
+];
 
 fn leaf() -> impl Strategy<Value = Op> {
     prop_oneof![
@@ -63,10 +79,21 @@ fn leaf() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// A leaf, now and then sent by a user of another role than admin.
+fn leaf_by_anyone() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => leaf(),
+        1 => (0..ROLES.len(), leaf()).prop_map(|(r, op)| match op {
+            Op::Repeat(_) | Op::RepeatWithOtherBody(_) => op,
+            op => Op::AsRole(r, Box::new(op)),
+        }),
+    ]
+}
+
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        8 => leaf(),
-        1 => prop::collection::vec(leaf(), 1..8).prop_map(Op::Bulk),
+        8 => leaf_by_anyone(),
+        1 => prop::collection::vec(leaf_by_anyone(), 1..8).prop_map(Op::Bulk),
     ]
 }
 
@@ -170,25 +197,79 @@ fn command(op: &Op) -> Command {
             order_id: OrderId(uuid(5, *o)),
             reason: "changed".into(),
         }),
-        Op::Repeat(_) | Op::RepeatWithOtherBody(_) | Op::Bulk(_) => {
+        Op::Repeat(_) | Op::RepeatWithOtherBody(_) | Op::AsRole(..) | Op::Bulk(_) => {
             unreachable!("resolved by the caller")
         }
     }
 }
 
-fn submission(op: &Op, history: &[Submission]) -> Submission {
+/// What the ledger must answer, whatever the state: only some ops are
+/// decided by their form alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expect {
+    /// The original outcome, marked duplicate.
+    Duplicate,
+    /// Refused: the id was taken by another body.
+    Mismatch,
+    /// Refused: the role may not run the command.
+    Forbidden,
+    /// Depends on the state.
+    Any,
+}
+
+fn submission(op: &Op, history: &[Submission]) -> (Submission, Expect) {
     match op {
-        Op::Repeat(k) if !history.is_empty() => history[k % history.len()].clone(),
-        Op::RepeatWithOtherBody(k) if !history.is_empty() => Submission {
-            command: sample::register_customer(CustomerId(Uuid::from_u128(999))),
-            ..history[k % history.len()].clone()
-        },
-        Op::Repeat(_) | Op::RepeatWithOtherBody(_) => {
-            sample::submit(sample::register_customer(CustomerId(uuid(1, 0))))
+        Op::Repeat(k) if !history.is_empty() => {
+            (history[k % history.len()].clone(), Expect::Duplicate)
         }
-        _ => Submission::new(CommandId(Uuid::new_v4()), sample::admin(), command(op)),
+        Op::RepeatWithOtherBody(k) if !history.is_empty() => (
+            Submission {
+                command: sample::register_customer(CustomerId(Uuid::from_u128(999))),
+                ..history[k % history.len()].clone()
+            },
+            Expect::Mismatch,
+        ),
+        Op::Repeat(_) | Op::RepeatWithOtherBody(_) => (
+            sample::submit(sample::register_customer(CustomerId(uuid(1, 0)))),
+            Expect::Any,
+        ),
+        Op::AsRole(r, inner) => {
+            let actor = Actor::new(&format!("user-{r}"), ROLES[*r]).unwrap();
+            let command = command(inner);
+            let expect = if command.permits(actor.role) {
+                Expect::Any
+            } else {
+                Expect::Forbidden
+            };
+            (
+                Submission::new(CommandId(Uuid::new_v4()), actor, command),
+                expect,
+            )
+        }
+        _ => (
+            Submission::new(CommandId(Uuid::new_v4()), sample::admin(), command(op)),
+            Expect::Any,
+        ),
     }
 }
+
+/// Checks a single answer against what its form requires.
+fn answer_fits(expect: Expect, answer: &Result<Outcome, CommandError>) -> bool {
+    match (expect, answer) {
+        (Expect::Duplicate, Ok(outcome)) => outcome.duplicate,
+        (Expect::Mismatch, Err(CommandError::IdempotencyMismatch { .. }))
+        | (Expect::Forbidden, Err(CommandError::Forbidden { .. }))
+        | (Expect::Any, _) => true,
+        _ => false,
+    }
+}
+
+/// Accepted and refused commands over every case, to show that the
+/// generated sequences exercise both.
+static ACCEPTED: AtomicUsize = AtomicUsize::new(0);
+static REFUSED: AtomicUsize = AtomicUsize::new(0);
+static CASES_RUN: AtomicUsize = AtomicUsize::new(0);
+const CASES: u32 = 64;
 
 fn seed() -> u64 {
     let seed = std::env::var("PROPTEST_RNG_SEED")
@@ -208,7 +289,7 @@ proptest! {
     // A fixed seed keeps CI deterministic; PROPTEST_RNG_SEED overrides it,
     // and a failure prints the minimal failing sequence.
     #![proptest_config(ProptestConfig {
-        cases: 64,
+        cases: CASES,
         failure_persistence: None,
         rng_seed: proptest::test_runner::RngSeed::Fixed(seed()),
         ..ProptestConfig::default()
@@ -226,10 +307,14 @@ proptest! {
             let before = ledger.head().position;
             match op {
                 Op::Bulk(inner) => {
-                    let batch: Vec<Submission> = inner.iter().map(|o| submission(o, &history)).collect();
+                    let (batch, expected): (Vec<Submission>, Vec<Expect>) =
+                        inner.iter().map(|o| submission(o, &history)).unzip();
                     let results = ledger.submit_batch(batch.clone()).unwrap();
                     let mut appended = 0;
-                    for (s, r) in batch.into_iter().zip(results) {
+                    for ((s, r), expect) in batch.into_iter().zip(results).zip(expected) {
+                        prop_assert!(answer_fits(expect, &r), "{:?} answered {:?}", expect, r);
+                        let counter = if r.is_ok() { &ACCEPTED } else { &REFUSED };
+                        counter.fetch_add(1, Ordering::Relaxed);
                         if let Ok(outcome) = r {
                             if outcome.duplicate {
                                 let original = outcomes.get(&s.command_id).unwrap();
@@ -244,8 +329,19 @@ proptest! {
                     prop_assert_eq!(ledger.head().position, before + appended, "only accepted commands append");
                 }
                 _ => {
-                    let s = submission(op, &history);
-                    match ledger.submit(s.clone()) {
+                    let (s, expect) = submission(op, &history);
+                    let answer = ledger.submit(s.clone());
+                    if let Err(SubmitError::Log(e)) = &answer {
+                        panic!("log failed: {e}");
+                    }
+                    let answer = answer.map_err(|e| match e {
+                        SubmitError::Refused(e) => e,
+                        SubmitError::Log(_) => unreachable!("handled above"),
+                    });
+                    prop_assert!(answer_fits(expect, &answer), "{:?} answered {:?}", expect, answer);
+                    let counter = if answer.is_ok() { &ACCEPTED } else { &REFUSED };
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    match answer {
                         Ok(outcome) if outcome.duplicate => {
                             prop_assert_eq!(ledger.head().position, before);
                             let original = outcomes.get(&s.command_id).unwrap();
@@ -258,8 +354,7 @@ proptest! {
                             outcomes.insert(s.command_id, outcome);
                             history.push(s);
                         }
-                        Err(SubmitError::Refused(_)) => prop_assert_eq!(ledger.head().position, before, "refused appended"),
-                        Err(SubmitError::Log(e)) => panic!("log failed: {e}"),
+                        Err(_) => prop_assert_eq!(ledger.head().position, before, "refused appended"),
                     }
                 }
             }
@@ -282,6 +377,15 @@ proptest! {
             let again = reopened.submit(s.clone()).unwrap();
             prop_assert!(again.duplicate);
             prop_assert_eq!(&again.event_ids, &outcomes[&s.command_id].event_ids);
+        }
+        if CASES_RUN.fetch_add(1, Ordering::Relaxed) + 1 == CASES as usize {
+            let (accepted, refused) = (ACCEPTED.load(Ordering::Relaxed), REFUSED.load(Ordering::Relaxed));
+            prop_assert!(
+                accepted > 100 && refused > 100,
+                "the sequences exercised too little: {} accepted, {} refused",
+                accepted,
+                refused
+            );
         }
     }
 }

@@ -66,7 +66,7 @@ fn bad_input_is_a_typed_error_naming_the_rule_and_appends_nothing() {
         }),
     );
     assert!(
-        matches!(&unknown_currency, CommandError::InvalidInput { reason, .. } if reason.contains("unknown currency"))
+        matches!(&unknown_currency, CommandError::InvalidInput { field, reason } if field == "currency" && reason.contains("unknown currency"))
     );
     assert_eq!(unknown_currency.code(), ErrorCode::InvalidInput);
 

@@ -262,6 +262,18 @@ fn command_body_hashes_match_their_golden_file() {
         let hash = arledger_core::log::body_hash(&command);
         out.push_str(&format!("{} {}\n", command.name(), hex::encode(hash)));
     }
+    // The scenario's invoice without a contract: a command of the shape
+    // before `contract_id` existed, whose hash must not have changed.
+    for command in scenario_commands() {
+        if let Command::IssueInvoice(invoice) = command {
+            let without = Command::IssueInvoice(IssueInvoice {
+                contract_id: None,
+                ..invoice
+            });
+            let hash = arledger_core::log::body_hash(&without);
+            out.push_str(&format!("IssueInvoice-without-contract {}\n", hex::encode(hash)));
+        }
+    }
     check_golden("body_hashes.txt", &out);
 }
 

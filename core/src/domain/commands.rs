@@ -252,7 +252,11 @@ pub struct IssueInvoice {
     /// Lines.
     pub lines: Vec<InvoiceLineRequest>,
     /// The customer's contract this invoice falls under, if any (it must
-    /// have terms set for the customer).
+    /// have terms set for the customer). Left out of the serialized body
+    /// when absent, so that an invoice without one hashes as it did before
+    /// the field existed and its retries stay idempotent (commands are
+    /// serialized only to hash them, never read back from bincode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contract_id: Option<String>,
 }
 

@@ -37,8 +37,9 @@ const CHILD_SEED_ENV: &str = "ARLEDGER_CRASH_CHILD_SEED";
 /// A round that has not reached its kill point by then has hung: the
 /// watchdog kills the child, and the round fails instead of hanging CI.
 const ROUND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
-/// What the child prints just before it opens the ledger.
+/// What the child prints just before, and just after, it opens the ledger.
 const OPENING: &str = "OPENING";
+const OPENED: &str = "OPENED";
 const TEST_NAME: &str = "acknowledged_events_survive_kill_nine_at_random_moments";
 
 fn options() -> LedgerOptions {
@@ -61,6 +62,7 @@ fn acknowledged_events_survive_kill_nine_at_random_moments() {
     let dir = tempfile::tempdir().unwrap();
     let logs = tempfile::tempdir().unwrap();
     let mut acknowledged: Vec<(CommandId, u64, u64)> = Vec::new();
+    let mut killed_while_opening = 0usize;
     for round in 0..ROUNDS {
         let context = format!("round {round}, seed {seed}");
         let during_open = round % 5 == 4;
@@ -114,10 +116,15 @@ fn acknowledged_events_survive_kill_nine_at_random_moments() {
         );
         child.kill().unwrap(); // SIGKILL on Unix
         // Acknowledgements already in the pipe were acknowledged before death.
+        let mut opened = false;
         for line in lines.map_while(Result::ok) {
+            opened |= line == OPENED;
             if let Some(ack) = parse_ack(&line) {
                 acknowledged.push(ack);
             }
+        }
+        if during_open && !opened {
+            killed_while_opening += 1;
         }
         child.wait().unwrap();
         check(dir.path(), &acknowledged, &context, round + 1 == ROUNDS);
@@ -125,6 +132,12 @@ fn acknowledged_events_survive_kill_nine_at_random_moments() {
     assert!(
         acknowledged.len() >= ROUNDS,
         "the child acknowledged too little to test anything"
+    );
+    // Timing decides whether the kill lands before open ends: reported,
+    // not asserted.
+    println!(
+        "{killed_while_opening} of {} kills landed while the child was opening the ledger",
+        ROUNDS / 5
     );
 }
 
@@ -264,6 +277,7 @@ fn run_child(dir: &Path) -> ! {
     // On a line of its own: libtest has printed "test <name> ... " before.
     println!("\n{OPENING}");
     let ledger = Ledger::open(dir, options()).expect("child opens the ledger");
+    println!("{OPENED}");
     let counter = Arc::new(AtomicU64::new(0));
     let threads: Vec<_> = (0..4)
         .map(|t| {

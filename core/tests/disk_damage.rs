@@ -85,14 +85,42 @@ fn a_log_file_torn_inside_an_acknowledged_record_is_reported_not_dropped() {
     assert_lost_from(open(dir.path()), 3);
 }
 
+/// The positions in the two slots of the head file (48 bytes each).
+fn recorded_positions(bytes: &[u8]) -> Vec<u64> {
+    bytes
+        .chunks(48)
+        .map(|slot| u64::from_be_bytes(slot[4..12].try_into().unwrap()))
+        .collect()
+}
+
+#[test]
+fn a_torn_newest_record_of_the_acknowledged_head_falls_back_to_the_other() {
+    let dir = tempfile::tempdir().unwrap();
+    five_commits(dir.path());
+    let head_file = dir.path().join(HEAD_FILE);
+    let mut bytes = std::fs::read(&head_file).unwrap();
+    // Written in turn: 0 at open, then 1, 2, 3, 4, 5.
+    assert_eq!(recorded_positions(&bytes), vec![4, 5]);
+    bytes[48 + 20] ^= 0xff;
+    std::fs::write(&head_file, &bytes).unwrap();
+    let ledger = open(dir.path()).unwrap();
+    assert_eq!(ledger.head().position, 5);
+    drop(ledger);
+    // The damaged slot was the one written next.
+    assert_eq!(
+        recorded_positions(&std::fs::read(&head_file).unwrap()),
+        vec![4, 5]
+    );
+}
+
 #[test]
 fn a_damaged_record_of_the_acknowledged_head_is_reported_and_removing_it_accepts_the_log() {
     let dir = tempfile::tempdir().unwrap();
     five_commits(dir.path());
     let head_file = dir.path().join(HEAD_FILE);
     let mut bytes = std::fs::read(&head_file).unwrap();
-    assert_eq!(&bytes[4..12], &5u64.to_be_bytes(), "the recorded head");
     bytes[20] ^= 0xff;
+    bytes[48 + 20] ^= 0xff;
     std::fs::write(&head_file, &bytes).unwrap();
     match open(dir.path()) {
         Err(OpenError::Store(StoreError::HeadDamaged { path })) => assert_eq!(path, head_file),
@@ -106,8 +134,8 @@ fn a_damaged_record_of_the_acknowledged_head_is_reported_and_removing_it_accepts
     assert_eq!(ledger.verify().unwrap(), 5);
     drop(ledger);
     assert_eq!(
-        &std::fs::read(&head_file).unwrap()[4..12],
-        &5u64.to_be_bytes(),
+        recorded_positions(&std::fs::read(&head_file).unwrap()),
+        vec![5],
         "open records the head again"
     );
 }

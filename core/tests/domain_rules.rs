@@ -2934,6 +2934,25 @@ fn folding_a_shipment_beyond_its_lots_release_is_refused() {
         g.0.apply(&events[0])
             .expect_err("a lot shipped beyond its release");
     assert!(err.to_string().contains("beyond its release"), "{err}");
+
+    // After 5 units of B1 shipped, a count that would wrap around u64 is
+    // refused too: it neither panics nor wraps back under the limits.
+    let mut g = with_shipment().and(Command::ShipOrder(shipment(
+        S2,
+        O1,
+        "2026-01-11",
+        vec![ship_line(2, GTIN_B, "B1", 2)],
+    )));
+    let mut events = accepted(ship(
+        &g,
+        shipment(S3, O1, "2026-01-12", vec![ship_line(2, GTIN_B, "B1", 1)]),
+    ));
+    let Some(Event::OrderShipped(shipped)) = events.first_mut() else {
+        panic!("expected OrderShipped, got {events:?}");
+    };
+    shipped.lines[0].quantity = u64::MAX - 1;
+    let err = g.0.apply(&events[0]).expect_err("a count that wraps");
+    assert!(err.to_string().contains("overflows"), "{err}");
 }
 
 /// A fully shipped order is still released; what refuses more is the

@@ -271,7 +271,10 @@ fn command_body_hashes_match_their_golden_file() {
                 ..invoice
             });
             let hash = arledger_core::log::body_hash(&without);
-            out.push_str(&format!("IssueInvoice-without-contract {}\n", hex::encode(hash)));
+            out.push_str(&format!(
+                "IssueInvoice-without-contract {}\n",
+                hex::encode(hash)
+            ));
         }
     }
     check_golden("body_hashes.txt", &out);

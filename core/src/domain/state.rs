@@ -730,6 +730,13 @@ impl WriteModel {
     }
 
     fn apply_shipped(&mut self, e: &OrderShipped) -> Result<(), ApplyError> {
+        // Counts of units come from the log: a sum that overflows is a
+        // broken log, not a wrapped count.
+        fn add_units(name: &'static str, total: u64, more: u64) -> Result<u64, ApplyError> {
+            total
+                .checked_add(more)
+                .ok_or_else(|| broken(name, "a unit count overflows"))
+        }
         let name = "OrderShipped";
         let order = self
             .orders
@@ -743,7 +750,7 @@ impl WriteModel {
                 .iter_mut()
                 .find(|l| l.line_no == line.line_no)
                 .ok_or_else(|| broken(name, format!("order line {} unknown", line.line_no)))?;
-            ol.shipped += line.quantity;
+            ol.shipped = add_units(name, ol.shipped, line.quantity)?;
             if ol.shipped > ol.quantity {
                 return Err(broken(
                     name,
@@ -767,7 +774,7 @@ impl WriteModel {
                 .ok_or_else(|| {
                     broken(name, format!("lot {} of {} unknown", line.lot, line.gtin))
                 })?;
-            lot.shipped += line.quantity;
+            lot.shipped = add_units(name, lot.shipped, line.quantity)?;
             if lot.shipped > lot.released {
                 return Err(broken(
                     name,
@@ -777,7 +784,8 @@ impl WriteModel {
                     ),
                 ));
             }
-            *lot.shipped_to.entry(order.customer_id).or_default() += line.quantity;
+            let to_customer = lot.shipped_to.entry(order.customer_id).or_default();
+            *to_customer = add_units(name, *to_customer, line.quantity)?;
             lot.serials.extend(line.serials.iter().cloned());
         }
         order.status = if order.lines.iter().all(|l| l.shipped == l.quantity) {

@@ -32,7 +32,9 @@ use codec::{
 };
 use pipeline::writer_loop;
 use rebuild::ChainChecker;
-pub use store::{AcknowledgedHead, HEAD_FILE, SEGMENT_SIZE, StoreError, config as sled_config};
+pub use store::{
+    AcknowledgedHead, HEAD_FILE, SEGMENT_SIZE, StoreError, config as sled_config, open_sled,
+};
 use store::{FrameBytes, Store};
 
 /// Most commands gathered into one commit.
@@ -324,8 +326,12 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    /// Opens the ledger at `path`, checking the whole log and rebuilding the
-    /// write model from it.
+    /// Opens the ledger at `path`, checking the whole log (and that it
+    /// holds everything acknowledged before) and rebuilding the write model
+    /// from it. Blocking: it reads the whole log, and waits up to two
+    /// seconds for sled's file lock if the store was just closed (another
+    /// process holding it makes it fail then); async callers run it on a
+    /// blocking thread.
     pub fn open(path: &Path, options: LedgerOptions) -> Result<Ledger, OpenError> {
         let store = Store::open(path)?;
         let acknowledged = store.acknowledged_head()?;

@@ -203,13 +203,6 @@ pub(super) fn checked_frame(key: u64, bytes: &[u8]) -> Result<CheckedFrame, Open
     })
 }
 
-/// Reads the whole log, checks it, and folds the write model.
-///
-/// Frames are checked on their own (CRC, positions, the SHA-256 chain
-/// within the frame) and decoded by one checker thread per core, frame n
-/// going to checker n mod k; the calling thread takes them back in order,
-/// links each to the one before, indexes streams and commands, and folds
-/// the domain model.
 /// What open rebuilt: the writer's state, the last hash, and the hash at
 /// the position open was asked to watch, if a commit ended there.
 pub(super) struct Rebuilt {
@@ -218,6 +211,13 @@ pub(super) struct Rebuilt {
     pub(super) watched: Option<Hash>,
 }
 
+/// Reads the whole log, checks it, and folds the write model.
+///
+/// Frames are checked on their own (CRC, positions, the SHA-256 chain
+/// within the frame) and decoded by one checker thread per core, frame n
+/// going to checker n mod k; the calling thread takes them back in order,
+/// links each to the one before, indexes streams and commands, and folds
+/// the domain model. The hash at `watch` is kept (see [`Rebuilt`]).
 pub(super) fn rebuild(
     store: &Store,
     policy: CreditPolicy,

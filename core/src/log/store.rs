@@ -32,7 +32,7 @@ pub enum StoreError {
     },
     /// The file recording the acknowledged head does not hold a valid record.
     #[error(
-        "the record of the last acknowledged head ({path}) is damaged, so a lost tail of the log could not be noticed; the log itself may be intact: check it, and remove the file to accept the log as it stands"
+        "neither record of the last acknowledged head in {path} is readable, so a lost tail of the log could not be noticed; the log itself may be intact: check it, and remove the file to accept the log as it stands"
     )]
     HeadDamaged {
         /// The file.
@@ -52,8 +52,34 @@ pub struct AcknowledgedHead {
 /// The file holding the acknowledged head, in the ledger's directory.
 pub const HEAD_FILE: &str = "acknowledged-head";
 const HEAD_MAGIC: &[u8; 4] = b"ARLH";
-/// Magic, position (u64 big-endian), hash, CRC-32 of what precedes it.
+/// One slot: magic, position (u64 big-endian), hash, CRC-32 of what
+/// precedes it. The file holds two slots, written in turn.
 const HEAD_LEN: usize = 4 + 8 + 32 + 4;
+
+/// The head file and the slot its next record goes to.
+struct HeadFile {
+    file: File,
+    next_slot: usize,
+}
+
+/// A slot's record, if it is one.
+fn parse_head(record: &[u8]) -> Option<AcknowledgedHead> {
+    if record.len() != HEAD_LEN {
+        return None;
+    }
+    let (body, crc) = record.split_at(HEAD_LEN - 4);
+    if &body[..4] != HEAD_MAGIC || crc32fast::hash(body).to_be_bytes() != crc {
+        return None;
+    }
+    let mut position = [0u8; 8];
+    position.copy_from_slice(&body[4..12]);
+    let mut hash = [0u8; 32];
+    hash.copy_from_slice(&body[12..44]);
+    Some(AcknowledgedHead {
+        position: u64::from_be_bytes(position),
+        hash,
+    })
+}
 
 /// A stored frame's bytes, as sled hands them out (shared, not copied).
 pub type FrameBytes = sled::IVec;
@@ -64,7 +90,7 @@ pub struct Store {
     db: sled::Db,
     commits: sled::Tree,
     head_path: PathBuf,
-    head_file: Arc<Mutex<File>>,
+    head_file: Arc<Mutex<HeadFile>>,
 }
 
 impl Store {
@@ -87,44 +113,47 @@ impl Store {
             db,
             commits,
             head_path,
-            head_file: Arc::new(Mutex::new(head_file)),
+            head_file: Arc::new(Mutex::new(HeadFile {
+                file: head_file,
+                next_slot: 0,
+            })),
         })
     }
 
     /// The head last recorded by [`Store::record_head`]; `None` for a store
     /// that never recorded one (new, or its file was removed).
     pub fn acknowledged_head(&self) -> Result<Option<AcknowledgedHead>, StoreError> {
-        let mut bytes = Vec::with_capacity(HEAD_LEN);
-        {
-            let mut file = self.head_file();
-            file.seek(SeekFrom::Start(0))
-                .and_then(|_| file.read_to_end(&mut bytes))
-                .map_err(|source| self.head_error(source))?;
-        }
+        let mut bytes = Vec::with_capacity(2 * HEAD_LEN);
+        let mut head = self.head_file();
+        head.file
+            .seek(SeekFrom::Start(0))
+            .and_then(|_| head.file.read_to_end(&mut bytes))
+            .map_err(|source| self.head_error(source))?;
         if bytes.is_empty() {
             return Ok(None);
         }
-        let damaged = || StoreError::HeadDamaged {
-            path: self.head_path.clone(),
+        // The newest valid slot; the next write goes to the other one, so
+        // that a torn write never destroys the last good record.
+        let newest = bytes
+            .chunks(HEAD_LEN)
+            .take(2)
+            .enumerate()
+            .filter_map(|(slot, record)| parse_head(record).map(|h| (slot, h)))
+            .max_by_key(|(_, h)| h.position);
+        let Some((slot, newest)) = newest else {
+            return Err(StoreError::HeadDamaged {
+                path: self.head_path.clone(),
+            });
         };
-        let record = bytes.get(..HEAD_LEN).ok_or_else(damaged)?;
-        let (body, crc) = record.split_at(HEAD_LEN - 4);
-        if &body[..4] != HEAD_MAGIC || crc32fast::hash(body).to_be_bytes() != crc {
-            return Err(damaged());
-        }
-        let mut position = [0u8; 8];
-        position.copy_from_slice(&body[4..12]);
-        let mut hash = [0u8; 32];
-        hash.copy_from_slice(&body[12..44]);
-        Ok(Some(AcknowledgedHead {
-            position: u64::from_be_bytes(position),
-            hash,
-        }))
+        head.next_slot = 1 - slot;
+        Ok(Some(newest))
     }
 
     /// Records `head` as acknowledged: called after the flush that made it
-    /// durable and before anyone is told. One small write in place, with
-    /// the same guarantee as sled's flush (it survives `kill -9`).
+    /// durable and before anyone is told. One small write in place, into
+    /// the older of two slots (a write torn by a full disk or a power cut
+    /// leaves the other intact); like sled's flush, it survives `kill -9`,
+    /// not a power loss.
     pub fn record_head(&self, head: &AcknowledgedHead) -> Result<(), StoreError> {
         let mut record = [0u8; HEAD_LEN];
         record[..4].copy_from_slice(HEAD_MAGIC);
@@ -133,12 +162,16 @@ impl Store {
         let crc = crc32fast::hash(&record[..HEAD_LEN - 4]);
         record[HEAD_LEN - 4..].copy_from_slice(&crc.to_be_bytes());
         let mut file = self.head_file();
-        file.seek(SeekFrom::Start(0))
-            .and_then(|_| file.write_all(&record))
-            .map_err(|source| self.head_error(source))
+        let offset = u64::try_from(file.next_slot * HEAD_LEN).unwrap_or(0);
+        file.file
+            .seek(SeekFrom::Start(offset))
+            .and_then(|_| file.file.write_all(&record))
+            .map_err(|source| self.head_error(source))?;
+        file.next_slot = 1 - file.next_slot;
+        Ok(())
     }
 
-    fn head_file(&self) -> std::sync::MutexGuard<'_, File> {
+    fn head_file(&self) -> std::sync::MutexGuard<'_, HeadFile> {
         self.head_file.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -219,7 +252,9 @@ pub fn config(path: &Path) -> sled::Config {
 /// store keeps it longer, and then opening fails.
 const LOCK_WAIT: Duration = Duration::from_secs(2);
 
-fn open_sled(path: &Path) -> Result<sled::Db, StoreError> {
+/// Opens sled at `path` configured as the ledger uses it, waiting a moment
+/// for its file lock (see `LOCK_WAIT`); the benchmarks open raw sled so.
+pub fn open_sled(path: &Path) -> Result<sled::Db, StoreError> {
     let deadline = Instant::now() + LOCK_WAIT;
     let mut pause = Duration::from_millis(1);
     loop {

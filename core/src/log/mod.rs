@@ -209,6 +209,15 @@ pub struct Head {
     pub recorded_at: Option<DateTime<Utc>>,
 }
 
+/// The message a panic carried, for an error that reports it.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic")
+}
+
 /// Calls a completion. A completion that panics is the caller's bug; it
 /// must not take a ledger thread, and the other completions, down with it.
 fn complete(done: Completion, result: BatchResult) {

@@ -102,12 +102,10 @@ pub(super) fn writer_loop(
                 ..pending
             },
             Err(panic) => {
-                let why = panic
-                    .downcast_ref::<String>()
-                    .map(String::as_str)
-                    .or_else(|| panic.downcast_ref::<&str>().copied())
-                    .unwrap_or("unknown panic");
-                let why = format!("internal error while deciding a commit: {why}");
+                let why = format!(
+                    "internal error while deciding a commit: {}",
+                    panic_message(panic.as_ref())
+                );
                 shared.poison(why.clone());
                 for done in dones {
                     complete(done, Err(LogError::Poisoned(why.clone())));

@@ -351,7 +351,19 @@ fn fold_frames(
                     });
                 }
                 first.get_or_insert(e.position);
-                fold(state, e, event)?;
+                // An event the code cannot fold, even by panicking (an
+                // amount so large a sum overflows, in a forged log), is
+                // the log and the code disagreeing at that position.
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fold(state, e, event)))
+                    .unwrap_or_else(|panic| {
+                        Err(OpenError::Corrupt {
+                            position: e.position,
+                            reason: format!(
+                                "the event cannot be folded: {}",
+                                panic_message(panic.as_ref())
+                            ),
+                        })
+                    })?;
             }
             let record = CommandRecord {
                 first_position: first.unwrap_or(key),

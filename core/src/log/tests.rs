@@ -378,6 +378,53 @@ fn within_a_commit_the_first_bad_event_is_reported() {
     assert_corrupt_at(dir.path(), 1, "does not decode");
 }
 
+/// A forged log whose amounts are so large that folding them overflows is
+/// reported at the event that cannot be folded; open does not panic.
+#[test]
+fn an_event_that_cannot_be_folded_is_reported_at_its_position_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    accepted(&ledger, sample::register_customer(cid(1)));
+    for p in 1..=2 {
+        accepted(
+            &ledger,
+            sample::receive_payment(PaymentId(Uuid::from_u128(p)), cid(1), dec!(10.00)),
+        );
+    }
+    let store = ledger.inner.shared.store.clone();
+    drop(ledger);
+    let (_, first) = store.frames_from(1).unwrap().next().unwrap().unwrap();
+    let mut prev = parse_frame(&first).unwrap().events[0].hash;
+    // Both payments rewritten for rust_decimal's largest amount, chain and
+    // CRC valid: the second one's fold overflows the customer's exposure.
+    for key in [2u64, 3] {
+        let (_, bytes) = store.frames_from(key).unwrap().next().unwrap().unwrap();
+        let frame = parse_frame(&bytes).unwrap();
+        let mut forged = FrameBuilder::new(key, prev, Vec::new());
+        for e in &frame.events {
+            let mut event = e.parsed.event().unwrap();
+            let Event::PaymentReceived(payment) = &mut event else {
+                panic!("expected a payment at {key}");
+            };
+            payment.amount.amount = rust_decimal::Decimal::MAX;
+            let mut payload = Vec::new();
+            event.encode_payload(&mut payload).unwrap();
+            let mut fields = e.parsed;
+            fields.payload = &payload;
+            prev = forged.push_event(
+                |out| encode_canonical(&fields, out),
+                |canonical| event_hash(&prev, key, canonical),
+            );
+        }
+        for c in &frame.commands {
+            forged.push_command(*c);
+        }
+        store.tamper(key, &forged.finish()).unwrap();
+    }
+    drop(store);
+    assert_corrupt_at(dir.path(), 3, "cannot be folded");
+}
+
 /// The log must still hold the head the ledger acknowledged last: a lost
 /// last commit, or a log replaced by another valid one, is reported.
 #[test]

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use arledger_core::clock::ManualClock;
 use arledger_core::domain::commands::*;
-use arledger_core::domain::types::CreditReason;
+use arledger_core::domain::types::{CreditReason, Role};
 use arledger_core::domain::{Actor, Command, CommandError, WriteModel};
 use arledger_core::ids::{
     CommandId, CreditNoteId, CustomerId, InvoiceId, OrderId, PaymentId, ShipmentId,
@@ -44,21 +44,10 @@ enum Op {
     Cancel(u8),
     Repeat(usize),
     RepeatWithOtherBody(usize),
-    /// The command sent by a user of the role at this index of `ROLES`.
+    /// The command sent by a user of the role at this index of `Role::ALL`.
     AsRole(usize, Box<Op>),
     Bulk(Vec<Op>),
 }
-
-const ROLES: [&str; 8] = [
-    "admin",
-    "finance_manager",
-    "finance",
-    "sales",
-    "warehouse",
-    "quality",
-    "auditor",
-    "regulator",
-];
 
 fn leaf() -> impl Strategy<Value = Op> {
     prop_oneof![
@@ -84,7 +73,7 @@ fn leaf() -> impl Strategy<Value = Op> {
 fn leaf_by_anyone() -> impl Strategy<Value = Op> {
     prop_oneof![
         4 => leaf(),
-        1 => (0..ROLES.len(), leaf()).prop_map(|(r, op)| match op {
+        1 => (0..Role::ALL.len(), leaf()).prop_map(|(r, op)| match op {
             Op::Repeat(_) | Op::RepeatWithOtherBody(_) => op,
             op => Op::AsRole(r, Box::new(op)),
         }),
@@ -246,7 +235,7 @@ fn submission(op: &Op, history: &[Submission]) -> (Submission, Expect) {
             Expect::Any,
         ),
         Op::AsRole(r, inner) => {
-            let actor = Actor::new(&format!("user-{r}"), ROLES[*r]).unwrap();
+            let actor = Actor::new(&format!("user-{r}"), Role::ALL[*r].name()).unwrap();
             let command = command(inner);
             let expect = if command.permits(actor.role) {
                 Expect::Any

@@ -25,6 +25,16 @@ fn accepted(ledger: &Ledger, command: Command) -> Outcome {
     ledger.submit(sample::submit(command)).expect("accepted")
 }
 
+/// Stores frame `key` edited by `edit` (its bytes without the CRC), with a
+/// CRC that matches again, as a forger would.
+fn tamper_keeping_the_crc(store: &Store, key: u64, frame: &[u8], edit: impl FnOnce(&mut Vec<u8>)) {
+    let mut body = frame[..frame.len() - 4].to_vec();
+    edit(&mut body);
+    let crc = crc32fast::hash(&body);
+    body.extend_from_slice(&crc.to_be_bytes());
+    store.tamper(key, &body).unwrap();
+}
+
 /// Opening `dir` must fail with corruption at `position`, for a reason
 /// that mentions `why`.
 fn assert_corrupt_at(dir: &std::path::Path, position: u64, why: &str) {
@@ -465,12 +475,10 @@ fn a_frame_of_another_format_is_refused_rather_than_misread() {
     let store = ledger.inner.shared.store.clone();
     let (_, bytes) = store.frames_from(2).unwrap().next().unwrap().unwrap();
     drop(ledger);
-    let mut body = bytes[..bytes.len() - 4].to_vec();
-    assert_eq!(&body[..4], b"ARL2");
-    body[..4].copy_from_slice(b"ARL1");
-    let crc = crc32fast::hash(&body);
-    body.extend_from_slice(&crc.to_be_bytes());
-    store.tamper(2, &body).unwrap();
+    tamper_keeping_the_crc(&store, 2, &bytes, |body| {
+        assert_eq!(&body[..4], b"ARL2");
+        body[..4].copy_from_slice(b"ARL1");
+    });
     drop(store);
     assert_corrupt_at(dir.path(), 2, "not a commit frame");
 }
@@ -486,12 +494,10 @@ fn a_rewritten_event_with_a_valid_crc_breaks_the_chain_at_its_position() {
     drop(ledger);
     // Rewrite the customer's name inside the canonical bytes, then fix the CRC
     // as a forger would: only the hash chain can tell.
-    let mut body = bytes[..bytes.len() - 4].to_vec();
-    let at = body.windows(8).position(|w| w == b"Hospital").unwrap();
-    body[at] = b'h';
-    let crc = crc32fast::hash(&body);
-    body.extend_from_slice(&crc.to_be_bytes());
-    store.tamper(2, &body).unwrap();
+    tamper_keeping_the_crc(&store, 2, &bytes, |body| {
+        let at = body.windows(8).position(|w| w == b"Hospital").unwrap();
+        body[at] = b'h';
+    });
     drop(store);
     assert_corrupt_at(dir.path(), 2, "hash chain");
 }

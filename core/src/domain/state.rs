@@ -379,6 +379,27 @@ pub struct Recall {
     pub returned: FxHashMap<CustomerId, u64>,
 }
 
+/// Human document numbers in use (unique per kind, domain.md 1), kept as
+/// 128-bit XXH3 fingerprints: no string is copied or compared per document
+/// (a chance collision, about n^2 / 2^129, would refuse a new number as
+/// taken; it never lets a duplicate through).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DocumentNumbers(FxHashSet<u128>);
+
+impl DocumentNumbers {
+    /// Whether `number` is in use.
+    pub fn contains(&self, number: &str) -> bool {
+        self.0
+            .contains(&xxhash_rust::xxh3::xxh3_128(number.as_bytes()))
+    }
+
+    /// Marks `number` as in use.
+    pub fn insert(&mut self, number: &str) {
+        self.0
+            .insert(xxhash_rust::xxh3::xxh3_128(number.as_bytes()));
+    }
+}
+
 /// The write model.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct WriteModel {
@@ -393,7 +414,7 @@ pub struct WriteModel {
     /// Orders.
     pub orders: FxHashMap<OrderId, Order>,
     /// Order numbers in use.
-    pub order_numbers: FxHashSet<String>,
+    pub order_numbers: DocumentNumbers,
     /// Shipments.
     pub shipments: FxHashMap<ShipmentId, Shipment>,
     /// Invoices. Large values are boxed: growing the map then moves
@@ -401,7 +422,7 @@ pub struct WriteModel {
     /// about a third faster).
     pub invoices: FxHashMap<InvoiceId, Box<Invoice>>,
     /// Invoice numbers in use.
-    pub invoice_numbers: FxHashSet<String>,
+    pub invoice_numbers: DocumentNumbers,
     /// Credit note ids in use.
     pub credit_notes: FxHashSet<CreditNoteId>,
     /// Payments.
@@ -561,7 +582,7 @@ impl WriteModel {
                 self.customer_mut(name, e.customer_id)?
                     .exposure_mut(e.currency)
                     .open_orders += value;
-                self.order_numbers.insert(e.number.clone());
+                self.order_numbers.insert(&e.number);
                 if self.orders.insert(e.order_id, order).is_some() {
                     return Err(broken(name, format!("order {} placed twice", e.order_id)));
                 }
@@ -865,7 +886,7 @@ impl WriteModel {
         let exposure = customer.exposure_mut(e.currency);
         exposure.open_receivables += total;
         exposure.shipped_not_invoiced -= uninvoiced_value;
-        self.invoice_numbers.insert(e.number.clone());
+        self.invoice_numbers.insert(&e.number);
         if self
             .invoices
             .insert(e.invoice_id, Box::new(invoice))

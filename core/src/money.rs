@@ -79,9 +79,20 @@ const CURRENCIES: &[(&str, u32)] = &[
     ("ZAR", 2),
 ];
 
-/// An ISO 4217 currency code, validated against arledger's list.
+/// An ISO 4217 currency code, validated against arledger's list (also when
+/// read back from stored bytes: three bytes that are not a listed code are
+/// an error, not a currency).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "[u8; 3]")]
 pub struct Currency([u8; 3]);
+
+impl TryFrom<[u8; 3]> for Currency {
+    type Error = MoneyError;
+
+    fn try_from(bytes: [u8; 3]) -> Result<Currency, MoneyError> {
+        Currency::parse(&String::from_utf8_lossy(&bytes))
+    }
+}
 
 impl Currency {
     /// Chinese yuan.
@@ -245,10 +256,18 @@ pub mod decimal_bytes {
         s.serialize_u128(u128::from_le_bytes(value.serialize()))
     }
 
-    /// Reads the 16-byte form.
+    /// Reads the 16-byte form, refusing bytes rust_decimal would silently
+    /// change (flag bits it does not use, a scale above 28).
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
-        let bits = u128::deserialize(d)?;
-        Ok(Decimal::deserialize(bits.to_le_bytes()))
+        let bytes = u128::deserialize(d)?.to_le_bytes();
+        let flags = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+        let scale = (flags >> 16) & 0xff;
+        if flags & !0x80ff_0000 != 0 || scale > 28 {
+            return Err(serde::de::Error::custom(format!(
+                "not a decimal: flags {flags:#010x}"
+            )));
+        }
+        Ok(Decimal::deserialize(bytes))
     }
 }
 

@@ -300,7 +300,108 @@ fn every_event_type_encodes_exactly_as_its_golden_file() {
             hex::encode(&payload)
         ));
     }
+    let stored = std::fs::read_to_string(golden_path("events.txt")).unwrap_or_default();
+    let upcast = std::fs::read_to_string(golden_path("upcast.txt")).unwrap_or_default();
+    versions_are_kept(&stored, &out, &upcast);
     check_golden("events.txt", &out);
+}
+
+/// Even under UPDATE_GOLDEN, no stored payload is lost: each line of the
+/// old events.txt must still be written, or have moved to upcast.txt,
+/// whose payloads must decode forever. (A changed encoding of a type also
+/// needs a new schema version, with an upcaster for the old one.)
+fn versions_are_kept(stored: &str, now: &str, upcast: &str) {
+    for old in stored.lines() {
+        assert!(
+            now.lines().chain(upcast.lines()).any(|l| l == old),
+            "this stored payload is no longer written; move its line to upcast.txt:\n{old}"
+        );
+    }
+}
+
+/// Every payload ever stored at an old version still decodes.
+#[test]
+fn every_payload_kept_in_upcast_txt_decodes() {
+    let kept = golden_payloads("upcast.txt");
+    assert!(!kept.is_empty());
+    for (type_name, version, bytes) in kept {
+        assert!(
+            Event::decode(&type_name, version, &bytes).is_ok(),
+            "{type_name} v{version} no longer decodes"
+        );
+    }
+}
+
+/// What each golden line holds: type name, version, payload bytes.
+fn golden_payloads(name: &str) -> Vec<(String, u16, Vec<u8>)> {
+    std::fs::read_to_string(golden_path(name))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|line| {
+            let mut parts = line.split(' ');
+            let type_name = parts.next().unwrap().to_string();
+            let version = parts
+                .next()
+                .unwrap()
+                .trim_start_matches('v')
+                .parse()
+                .unwrap();
+            (
+                type_name,
+                version,
+                hex::decode(parts.next().unwrap()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Stored bytes are read strictly: a payload with a byte after it, or one
+/// read under another version than it was written at, is refused.
+#[test]
+fn a_payload_with_bytes_after_it_or_of_another_version_is_refused() {
+    for (type_name, version, mut bytes) in golden_payloads("events.txt") {
+        bytes.push(0);
+        assert!(
+            Event::decode(&type_name, version, &bytes).is_err(),
+            "{type_name} v{version} with a trailing byte decoded"
+        );
+    }
+    let (_, _, v2) = golden_payloads("events.txt")
+        .into_iter()
+        .find(|(t, v, _)| t == "ProductRegistered" && *v == 2)
+        .unwrap();
+    assert!(Event::decode("ProductRegistered", 1, &v2).is_err());
+}
+
+/// Amounts and currencies are checked when read back, not only when a
+/// command brings them: bytes rust_decimal would silently change, or a
+/// currency not on the list, are refused.
+#[test]
+fn a_stored_amount_or_currency_that_is_not_one_is_refused() {
+    let (_, version, bytes) = golden_payloads("events.txt")
+        .into_iter()
+        .find(|(t, _, _)| t == "PaymentReceived")
+        .unwrap();
+    assert!(Event::decode("PaymentReceived", version, &bytes).is_ok());
+    let currency = bytes.windows(3).position(|w| w == b"CNY").unwrap();
+    let amount = currency - 16;
+    let mut unused_flag = bytes.clone();
+    unused_flag[amount] |= 0x01;
+    let mut scale_29 = bytes.clone();
+    scale_29[amount + 2] = 29;
+    let mut unknown_currency = bytes.clone();
+    unknown_currency[currency..currency + 3].copy_from_slice(b"XQZ");
+    for (what, bad) in [
+        ("an unused flag bit", unused_flag),
+        ("scale 29", scale_29),
+        ("an unknown currency", unknown_currency),
+    ] {
+        assert!(
+            Event::decode("PaymentReceived", version, &bad).is_err(),
+            "a payment with {what} decoded"
+        );
+    }
 }
 
 #[test]

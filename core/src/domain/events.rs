@@ -3,6 +3,7 @@
 //! struct at the current schema version; older versions are upcast on read
 //! (see `codec`), never rewritten.
 
+use bincode::Options;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -507,7 +508,7 @@ macro_rules! events {
             /// Decodes a payload stored at the *current* version of `type_name`.
             pub(crate) fn decode_current(type_name: &str, bytes: &[u8]) -> Option<Result<Event, bincode::Error>> {
                 match type_name {
-                    $(stringify!($name) => Some(bincode::deserialize(bytes).map(Event::$name)),)*
+                    $(stringify!($name) => Some(payload_options().deserialize(bytes).map(Event::$name)),)*
                     _ => None,
                 }
             }
@@ -550,6 +551,13 @@ events! {
     RecallIssued = 1,
     RecallNoticeAcknowledged = 1,
     RecallUnitsReturned = 1,
+}
+
+/// How payloads are read: the bytes `bincode::serialize` writes (fixed-width
+/// little-endian integers), and nothing after them: a payload with trailing
+/// bytes is refused rather than read as a shorter one.
+fn payload_options() -> impl Options {
+    bincode::DefaultOptions::new().with_fixint_encoding()
 }
 
 /// Schema version 1 of `ProductRegistered`, before the company prefix length.
@@ -610,7 +618,8 @@ impl Event {
         }
         match (type_name, version) {
             ("ProductRegistered", 1) => {
-                let v1: ProductRegisteredV1 = bincode::deserialize(bytes).map_err(decode_err)?;
+                let v1: ProductRegisteredV1 =
+                    payload_options().deserialize(bytes).map_err(decode_err)?;
                 Ok(Event::ProductRegistered(ProductRegistered {
                     gtin: v1.gtin,
                     name: v1.name,

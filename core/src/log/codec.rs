@@ -495,7 +495,10 @@ pub fn parse_frame(bytes: &[u8]) -> Result<FrameRef<'_>, DecodeError> {
     let first_position = r.u64()?;
     let event_count = r.len()?;
     let prev_hash = r.array()?;
-    let mut events = Vec::with_capacity(event_count.min(1 << 16));
+    // Counts come from stored bytes: reserve no more than the bytes left
+    // could hold (an event takes at least its length, a minimal envelope
+    // and its hash; a command entry 36 bytes).
+    let mut events = Vec::with_capacity(event_count.min(r.bytes.len() / (4 + 32 + 64)));
     for _ in 0..event_count {
         let n = r.len()?;
         let canonical = r.take(n)?;
@@ -507,7 +510,7 @@ pub fn parse_frame(bytes: &[u8]) -> Result<FrameRef<'_>, DecodeError> {
         });
     }
     let command_count = r.len()?;
-    let mut commands = Vec::with_capacity(command_count.min(1 << 16));
+    let mut commands = Vec::with_capacity(command_count.min(r.bytes.len() / 36));
     for _ in 0..command_count {
         commands.push(CommandEntry {
             command_id: CommandId(r.uuid()?),

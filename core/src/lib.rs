@@ -22,10 +22,12 @@
 //!   about a power loss or kernel crash: acknowledged events may be lost
 //!   then, and metadata of a newly grown file may not be on disk. Run on a
 //!   file system and device with power-loss protection, or replicate, if
-//!   that matters. A commit frame larger than a quarter of sled's segment
-//!   (2 MiB with arledger's 8 MiB segments, far above a commit of 1,000
-//!   ordinary commands) goes to a sled blob file, which sled writes without
-//!   any sync: it too survives `kill -9`, not power loss.
+//!   that matters. Any item sled logs that is larger than a quarter of its
+//!   segment (2 MiB with arledger's 8 MiB segments) goes to a sled blob
+//!   file, which sled writes without any sync: a commit frame of 1,000
+//!   ordinary commands stays far below that, but sled rewrites whole leaf
+//!   nodes of up to 16 frames as it consolidates them, and such leaves do
+//!   become blob files. They too survive `kill -9`, not power loss.
 //! - At open the whole log is checked: each frame's CRC, gap-free positions,
 //!   per-stream versions, and the SHA-256 chain. A torn or corrupt record is
 //!   reported as [`log::OpenError::Corrupt`] with its position; the ledger then

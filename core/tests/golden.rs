@@ -374,11 +374,11 @@ fn a_payload_with_bytes_after_it_or_of_another_version_is_refused() {
     assert!(Event::decode("ProductRegistered", 1, &v2).is_err());
 }
 
-/// Amounts and currencies are checked when read back, not only when a
-/// command brings them: bytes rust_decimal would silently change, or a
-/// currency not on the list, are refused.
+/// Amounts, currencies and GTINs are checked when read back, not only when
+/// a command brings them: bytes rust_decimal would silently change, a
+/// currency not on the list, or a GTIN with a wrong check digit are refused.
 #[test]
-fn a_stored_amount_or_currency_that_is_not_one_is_refused() {
+fn a_stored_amount_currency_or_gtin_that_is_not_one_is_refused() {
     let (_, version, bytes) = golden_payloads("events.txt")
         .into_iter()
         .find(|(t, _, _)| t == "PaymentReceived")
@@ -402,6 +402,23 @@ fn a_stored_amount_or_currency_that_is_not_one_is_refused() {
             "a payment with {what} decoded"
         );
     }
+    let (_, version, mut product) = golden_payloads("events.txt")
+        .into_iter()
+        .find(|(t, _, _)| t == "ProductRegistered")
+        .unwrap();
+    let gtin = product
+        .windows(14)
+        .position(|w| w == sample::GTIN.as_bytes())
+        .unwrap();
+    product[gtin + 13] = if product[gtin + 13] == b'9' {
+        b'0'
+    } else {
+        b'9'
+    };
+    assert!(
+        Event::decode("ProductRegistered", version, &product).is_err(),
+        "a GTIN with a wrong check digit decoded"
+    );
 }
 
 #[test]

@@ -1,7 +1,7 @@
-//! Business dates in stored payloads: a day number (i32, days since
-//! 0001-01-01 in the proleptic Gregorian calendar, chrono's
-//! `num_days_from_ce`), four bytes instead of a formatted string that must be
-//! parsed back on every rebuild.
+//! Business dates in stored payloads: a day number (i32, where 0001-01-01 of
+//! the proleptic Gregorian calendar is day 1: chrono's `num_days_from_ce`),
+//! four bytes instead of a formatted string that must be parsed back on
+//! every rebuild.
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Deserializer, Serializer, de::Error};

@@ -1,7 +1,7 @@
 //! Events: past-tense business facts, each with a type name and a schema
 //! version. The stored payload of an event is the bincode encoding of its
 //! struct at the current schema version; older versions are upcast on read
-//! (see `codec`), never rewritten.
+//! (`Event::decode`), never rewritten.
 
 use bincode::Options;
 use chrono::NaiveDate;
@@ -492,9 +492,10 @@ macro_rules! events {
                 match self { $(Event::$name(_) => $version,)* }
             }
 
-            /// The payload in the current schema version (bincode 1.3,
-            /// default options: fixed-width little-endian integers,
-            /// u64-length-prefixed strings and sequences).
+            /// The payload in the current schema version (bincode 1.3's
+            /// legacy `bincode::serialize` format: fixed-width little-endian
+            /// integers, u64-length-prefixed strings and sequences; see
+            /// "Payload bytes" in `log::codec`).
             pub fn encode_payload(&self, out: &mut Vec<u8>) -> Result<(), bincode::Error> {
                 match self { $(Event::$name(e) => bincode::serialize_into(out, e),)* }
             }

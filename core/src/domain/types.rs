@@ -6,9 +6,19 @@ use serde::{Deserialize, Serialize};
 
 use super::error::CommandError;
 
-/// A GTIN-14 (the UDI device identifier), check digit verified.
+/// A GTIN-14 (the UDI device identifier), check digit verified (also when
+/// read back from stored bytes).
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String")]
 pub struct Gtin(String);
+
+impl TryFrom<String> for Gtin {
+    type Error = CommandError;
+
+    fn try_from(text: String) -> Result<Gtin, CommandError> {
+        Gtin::parse(&text)
+    }
+}
 
 impl Gtin {
     /// Parses a GTIN-14: 14 digits whose last is the GS1 mod-10 check digit.

@@ -3,8 +3,9 @@
 //!
 //! # Canonical event bytes (format 1)
 //!
-//! All integers big-endian. This is what `content_hash` covers, and what the
-//! export prints, so an auditor can check the chain with SHA-256 alone:
+//! All integers big-endian. This is what `content_hash` covers (and what an
+//! export will print; today `StoredEvent::canonical_bytes` returns them), so
+//! an auditor can check the chain with SHA-256 alone:
 //!
 //! | bytes | field |
 //! |---|---|
@@ -20,11 +21,25 @@
 //! | 1 + n | actor user id, length-prefixed UTF-8 (at most 255 bytes) |
 //! | 1 + n | actor role name (`finance_manager`), length-prefixed |
 //! | 1 (+ 16) | correlation id: 0, or 1 followed by the UUID |
-//! | 4 + n | payload: length, then the event struct in bincode 1.3 default options (decimals as rust_decimal's 16-byte form, dates as i32 day numbers) |
+//! | 4 + n | payload: length, then the event's struct (see "Payload bytes") |
 //!
 //! content_hash(n) = SHA-256(canonical bytes of event n);
 //! hash(n) = SHA-256(hash(n-1) ‖ position n as u64 big-endian ‖ content_hash(n)),
 //! hash(0) = 32 zero bytes.
+//!
+//! # Payload bytes
+//!
+//! The event's struct (`domain/events.rs`) as bincode 1.3's legacy
+//! `bincode::serialize` writes it: fields in declaration order; integers
+//! fixed-width little-endian; strings and sequences a u64 length, then
+//! their items; `Option` a one-byte tag (0 none, 1 some) then the value;
+//! enums a u32 variant index then the variant's fields; UUIDs a u64 length
+//! (16) then their 16 bytes; currencies their 3 ASCII bytes; decimals the
+//! 16 bytes of rust_decimal's `serialize()` read as one little-endian u128
+//! (flags with the sign and scale, then the 96-bit mantissa); dates an i32
+//! day number where 0001-01-01 is day 1 (chrono's `num_days_from_ce`).
+//! The payload's bytes are hashed as stored: checking the chain needs only
+//! them; rebuilding them from field values needs this layout.
 //!
 //! # Commit frame
 //!

@@ -189,7 +189,7 @@ impl Store {
     }
 
     /// Makes every previous write durable (sled `flush`: see the durability
-    /// contract in the `log` docs for what it does not promise).
+    /// contract in the crate docs for what it does not promise).
     pub fn flush(&self) -> Result<(), StoreError> {
         self.db.flush()?;
         Ok(())
@@ -226,11 +226,12 @@ impl Store {
     }
 }
 
-/// Segment size of the sled log. sled stores a value larger than a quarter
-/// segment as a separate blob file (created per value, never synced); with
-/// 8 MiB segments a commit frame of up to 2 MiB (about 6,000 events) stays
-/// inline in sled's log, which is also measurably faster than a file per
-/// commit (see the append benchmark).
+/// Segment size of the sled log. sled stores any item it logs that is
+/// larger than a quarter segment as a separate blob file (created per item,
+/// never synced); with 8 MiB segments a commit frame of up to 2 MiB (about
+/// 6,000 events) is logged inline, which is measurably faster than a file
+/// per commit (see the append benchmark). Leaf nodes, which sled rewrites
+/// whole with up to 16 frames, still pass 2 MiB and become blob files.
 pub const SEGMENT_SIZE: usize = 8 * 1024 * 1024;
 
 /// The sled configuration the ledger uses (also used by the benchmarks to

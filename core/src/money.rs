@@ -79,6 +79,23 @@ const CURRENCIES: &[(&str, u32)] = &[
     ("ZAR", 2),
 ];
 
+/// A code's three bytes as one number (big-endian), for comparing codes.
+const fn code_key(code: &[u8]) -> u32 {
+    (code[0] as u32) << 16 | (code[1] as u32) << 8 | code[2] as u32
+}
+
+/// The codes of `CURRENCIES` as numbers, in the same (sorted) order:
+/// looked up for every command's currency and every stored amount.
+const CURRENCY_KEYS: [u32; CURRENCIES.len()] = {
+    let mut keys = [0; CURRENCIES.len()];
+    let mut i = 0;
+    while i < CURRENCIES.len() {
+        keys[i] = code_key(CURRENCIES[i].0.as_bytes());
+        i += 1;
+    }
+    keys
+};
+
 /// An ISO 4217 currency code, validated against arledger's list (also when
 /// read back from stored bytes: three bytes that are not a listed code are
 /// an error, not a currency).
@@ -90,7 +107,8 @@ impl TryFrom<[u8; 3]> for Currency {
     type Error = MoneyError;
 
     fn try_from(bytes: [u8; 3]) -> Result<Currency, MoneyError> {
-        Currency::parse(&String::from_utf8_lossy(&bytes))
+        Currency::listed(bytes)
+            .ok_or_else(|| MoneyError::UnknownCurrency(String::from_utf8_lossy(&bytes).into()))
     }
 }
 
@@ -106,17 +124,18 @@ impl Currency {
 
     /// Parses an ISO 4217 code (upper case, three letters).
     pub fn parse(code: &str) -> Result<Currency, MoneyError> {
-        // Three bytes compared as one number: every command names a currency.
-        let key = |c: &[u8]| c.iter().fold(0u32, |k, b| k << 8 | u32::from(*b));
         <[u8; 3]>::try_from(code.as_bytes())
             .ok()
-            .filter(|bytes| {
-                CURRENCIES
-                    .binary_search_by(|(c, _)| key(c.as_bytes()).cmp(&key(bytes)))
-                    .is_ok()
-            })
-            .map(Currency)
+            .and_then(Currency::listed)
             .ok_or_else(|| MoneyError::UnknownCurrency(code.to_string()))
+    }
+
+    /// The currency of these three bytes, if listed.
+    fn listed(bytes: [u8; 3]) -> Option<Currency> {
+        CURRENCY_KEYS
+            .binary_search(&code_key(&bytes))
+            .ok()
+            .map(|_| Currency(bytes))
     }
 
     /// The code as text.

@@ -18,7 +18,10 @@ use arledger_core::domain::terms::{PaymentTerms, TermsBase};
 use arledger_core::domain::types::*;
 use arledger_core::domain::{Command, WriteModel, decide};
 use arledger_core::ids::*;
-use arledger_core::log::codec::{GENESIS_HASH, StoredEvent, chain_hash, decode_canonical};
+use arledger_core::log::codec::{
+    CommandEntry, FrameBuilder, GENESIS_HASH, StoredEvent, chain_hash, decode_canonical,
+    event_hash, parse_frame,
+};
 use arledger_core::sample;
 use chrono::{NaiveDate, TimeZone, Utc};
 use rust_decimal_macros::dec;
@@ -511,4 +514,55 @@ fn canonical_bytes_and_chain_hashes_match_their_golden_file() {
         prev = stored.hash;
     }
     check_golden("canonical.txt", &out);
+}
+
+/// The commit frame's layout (header, length-prefixed canonical events with
+/// their hashes, command table, CRC), pinned: a change would leave stored
+/// logs unreadable. Its events carry a recorded_at with microseconds, which
+/// the canonical bytes keep.
+#[test]
+fn the_commit_frame_layout_matches_its_golden_file() {
+    let events = scenario();
+    let recorded_at = Utc.with_ymd_and_hms(2026, 7, 5, 9, 0, 0).unwrap()
+        + chrono::Duration::microseconds(123_456);
+    let mut frame = FrameBuilder::new(1, GENESIS_HASH, Vec::new());
+    let mut prev = GENESIS_HASH;
+    for (i, event) in events.iter().take(2).enumerate() {
+        let mut payload = Vec::new();
+        event.encode_payload(&mut payload).unwrap();
+        let position = u64::try_from(i).unwrap() + 1;
+        let stored = StoredEvent {
+            position,
+            stream_id: event.stream_id(),
+            stream_version: position,
+            event_id: EventId(id(400 + u128::from(position))),
+            event_type: event.type_name(),
+            schema_version: event.schema_version(),
+            recorded_at,
+            command_id: CommandId(id(500)),
+            actor: Actor {
+                user_id: "bob".into(),
+                role: Role::Finance,
+            },
+            correlation_id: None,
+            payload,
+            hash: [0; 32],
+        };
+        let canonical = stored.canonical_bytes();
+        prev = frame.push_event(
+            |out| out.extend_from_slice(&canonical),
+            |bytes| event_hash(&prev, position, bytes),
+        );
+    }
+    frame.push_command(CommandEntry {
+        command_id: CommandId(id(500)),
+        body_hash: [7; 16],
+        event_count: 2,
+    });
+    let bytes = frame.finish();
+    let parsed = parse_frame(&bytes).unwrap();
+    assert_eq!(parsed.events.len(), 2);
+    assert_eq!(parsed.events[1].hash, prev);
+    assert_eq!(parsed.events[0].parsed.recorded_at, recorded_at);
+    check_golden("frame.txt", &format!("{}\n", hex::encode(&bytes)));
 }

@@ -3,7 +3,8 @@
 //! position order). Nothing per event is written.
 //!
 //! Beside sled's files, one small file records the head the ledger last
-//! acknowledged (position and hash), rewritten after every flush. sled's
+//! acknowledged (position and hash), rewritten after every flush into one
+//! of two slots in turn. sled's
 //! recovery ends its log at the first damaged record and says nothing, so
 //! without it a torn or corrupt acknowledged tail would vanish silently
 //! (and its positions be given to new events); with it, open reports it.

@@ -343,7 +343,7 @@ impl Ledger {
     /// blocking thread.
     pub fn open(path: &Path, options: LedgerOptions) -> Result<Ledger, OpenError> {
         let store = Store::open(path)?;
-        let acknowledged = store.acknowledged_head()?;
+        let acknowledged = store.acknowledged_at_open();
         let rebuilt = rebuild::rebuild(
             &store,
             options.credit_policy,

@@ -63,6 +63,36 @@ struct HeadFile {
     next_slot: usize,
 }
 
+/// Why the head file could not be read at open.
+enum HeadRead {
+    Io(std::io::Error),
+    Damaged,
+}
+
+impl HeadFile {
+    /// The newest valid record; the next write then goes to the other slot,
+    /// so that a torn write never destroys the last good record.
+    fn read(&mut self) -> Result<Option<AcknowledgedHead>, HeadRead> {
+        let mut bytes = Vec::with_capacity(2 * HEAD_LEN);
+        self.file
+            .seek(SeekFrom::Start(0))
+            .and_then(|_| self.file.read_to_end(&mut bytes))
+            .map_err(HeadRead::Io)?;
+        if bytes.is_empty() {
+            return Ok(None);
+        }
+        let (slot, newest) = bytes
+            .chunks(HEAD_LEN)
+            .take(2)
+            .enumerate()
+            .filter_map(|(slot, record)| parse_head(record).map(|h| (slot, h)))
+            .max_by_key(|(_, h)| h.position)
+            .ok_or(HeadRead::Damaged)?;
+        self.next_slot = 1 - slot;
+        Ok(Some(newest))
+    }
+}
+
 /// A slot's record, if it is one.
 fn parse_head(record: &[u8]) -> Option<AcknowledgedHead> {
     if record.len() != HEAD_LEN {
@@ -92,6 +122,7 @@ pub struct Store {
     commits: sled::Tree,
     head_path: PathBuf,
     head_file: Arc<Mutex<HeadFile>>,
+    acknowledged: Option<AcknowledgedHead>,
 }
 
 impl Store {
@@ -110,44 +141,33 @@ impl Store {
                 path: head_path.clone(),
                 source,
             })?;
+        let mut head = HeadFile {
+            file: head_file,
+            next_slot: 0,
+        };
+        let acknowledged = head.read().map_err(|e| match e {
+            HeadRead::Io(source) => StoreError::HeadFile {
+                path: head_path.clone(),
+                source,
+            },
+            HeadRead::Damaged => StoreError::HeadDamaged {
+                path: head_path.clone(),
+            },
+        })?;
         Ok(Store {
             db,
             commits,
             head_path,
-            head_file: Arc::new(Mutex::new(HeadFile {
-                file: head_file,
-                next_slot: 0,
-            })),
+            head_file: Arc::new(Mutex::new(head)),
+            acknowledged,
         })
     }
 
-    /// The head last recorded by [`Store::record_head`]; `None` for a store
-    /// that never recorded one (new, or its file was removed).
-    pub fn acknowledged_head(&self) -> Result<Option<AcknowledgedHead>, StoreError> {
-        let mut bytes = Vec::with_capacity(2 * HEAD_LEN);
-        let mut head = self.head_file();
-        head.file
-            .seek(SeekFrom::Start(0))
-            .and_then(|_| head.file.read_to_end(&mut bytes))
-            .map_err(|source| self.head_error(source))?;
-        if bytes.is_empty() {
-            return Ok(None);
-        }
-        // The newest valid slot; the next write goes to the other one, so
-        // that a torn write never destroys the last good record.
-        let newest = bytes
-            .chunks(HEAD_LEN)
-            .take(2)
-            .enumerate()
-            .filter_map(|(slot, record)| parse_head(record).map(|h| (slot, h)))
-            .max_by_key(|(_, h)| h.position);
-        let Some((slot, newest)) = newest else {
-            return Err(StoreError::HeadDamaged {
-                path: self.head_path.clone(),
-            });
-        };
-        head.next_slot = 1 - slot;
-        Ok(Some(newest))
+    /// The head last recorded by [`Store::record_head`], as found at open;
+    /// `None` for a store that never recorded one (new, or its file was
+    /// removed).
+    pub fn acknowledged_at_open(&self) -> Option<AcknowledgedHead> {
+        self.acknowledged
     }
 
     /// Records `head` as acknowledged: called after the flush that made it

@@ -16,7 +16,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken expectations
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command as Process, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
@@ -153,7 +153,7 @@ fn watchdog(pid: u32) -> (mpsc::Sender<()>, std::thread::JoinHandle<()>) {
     (reached, handle)
 }
 
-fn child_stderr(path: &PathBuf) -> String {
+fn child_stderr(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     if text.trim().is_empty() {
         "(its stderr is empty)".into()

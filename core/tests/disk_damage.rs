@@ -43,6 +43,13 @@ fn frame_offset(bytes: &[u8], position: u64) -> usize {
         .unwrap_or_else(|| panic!("no frame of position {position} in sled's log file"))
 }
 
+/// Rewrites the file at `path` after `edit` has changed its bytes.
+fn rewrite(path: &Path, edit: impl FnOnce(&mut Vec<u8>)) {
+    let mut bytes = std::fs::read(path).unwrap();
+    edit(&mut bytes);
+    std::fs::write(path, &bytes).unwrap();
+}
+
 fn assert_lost_from(result: Result<Ledger, OpenError>, position: u64) {
     match result {
         Err(OpenError::Corrupt {
@@ -64,11 +71,10 @@ fn assert_lost_from(result: Result<Ledger, OpenError>, position: u64) {
 fn one_flipped_bit_in_an_acknowledged_record_is_reported_not_dropped() {
     let dir = tempfile::tempdir().unwrap();
     five_commits(dir.path());
-    let db = dir.path().join("db");
-    let mut bytes = std::fs::read(&db).unwrap();
-    let at = frame_offset(&bytes, 3) + 60;
-    bytes[at] ^= 0x01;
-    std::fs::write(&db, &bytes).unwrap();
+    rewrite(&dir.path().join("db"), |bytes| {
+        let at = frame_offset(bytes, 3) + 60;
+        bytes[at] ^= 0x01;
+    });
     assert_lost_from(open(dir.path()), 3);
 }
 
@@ -76,10 +82,9 @@ fn one_flipped_bit_in_an_acknowledged_record_is_reported_not_dropped() {
 fn a_log_file_torn_inside_an_acknowledged_record_is_reported_not_dropped() {
     let dir = tempfile::tempdir().unwrap();
     five_commits(dir.path());
-    let db = dir.path().join("db");
-    let mut bytes = std::fs::read(&db).unwrap();
-    bytes.truncate(frame_offset(&bytes, 3) + 60);
-    std::fs::write(&db, &bytes).unwrap();
+    rewrite(&dir.path().join("db"), |bytes| {
+        bytes.truncate(frame_offset(bytes, 3) + 60);
+    });
     assert_lost_from(open(dir.path()), 3);
     // Nothing was served or appended meanwhile: the damage stays reported.
     assert_lost_from(open(dir.path()), 3);
@@ -98,11 +103,11 @@ fn a_torn_newest_record_of_the_acknowledged_head_falls_back_to_the_other() {
     let dir = tempfile::tempdir().unwrap();
     five_commits(dir.path());
     let head_file = dir.path().join(HEAD_FILE);
-    let mut bytes = std::fs::read(&head_file).unwrap();
-    // Written in turn: 0 at open, then 1, 2, 3, 4, 5.
-    assert_eq!(recorded_positions(&bytes), vec![4, 5]);
-    bytes[48 + 20] ^= 0xff;
-    std::fs::write(&head_file, &bytes).unwrap();
+    rewrite(&head_file, |bytes| {
+        // Written in turn: 0 at open, then 1, 2, 3, 4, 5.
+        assert_eq!(recorded_positions(bytes), vec![4, 5]);
+        bytes[48 + 20] ^= 0xff;
+    });
     let ledger = open(dir.path()).unwrap();
     assert_eq!(ledger.head().position, 5);
     drop(ledger);
@@ -118,10 +123,10 @@ fn a_damaged_record_of_the_acknowledged_head_is_reported_and_removing_it_accepts
     let dir = tempfile::tempdir().unwrap();
     five_commits(dir.path());
     let head_file = dir.path().join(HEAD_FILE);
-    let mut bytes = std::fs::read(&head_file).unwrap();
-    bytes[20] ^= 0xff;
-    bytes[48 + 20] ^= 0xff;
-    std::fs::write(&head_file, &bytes).unwrap();
+    rewrite(&head_file, |bytes| {
+        bytes[20] ^= 0xff;
+        bytes[48 + 20] ^= 0xff;
+    });
     match open(dir.path()) {
         Err(OpenError::Store(StoreError::HeadDamaged { path })) => assert_eq!(path, head_file),
         Err(other) => panic!("expected the head record to be reported damaged, got {other}"),

@@ -427,21 +427,11 @@ fn a_stored_amount_currency_or_gtin_that_is_not_one_is_refused() {
 #[test]
 fn every_golden_payload_decodes_back_to_the_same_event() {
     let events = scenario();
-    let text = std::fs::read_to_string(golden_path("events.txt")).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), events.len());
-    for (line, expected) in lines.iter().zip(&events) {
-        let mut parts = line.split(' ');
-        let type_name = parts.next().unwrap();
-        let version: u16 = parts
-            .next()
-            .unwrap()
-            .trim_start_matches('v')
-            .parse()
-            .unwrap();
-        let bytes = hex::decode(parts.next().unwrap()).unwrap();
+    let stored = golden_payloads("events.txt");
+    assert_eq!(stored.len(), events.len());
+    for ((type_name, version, bytes), expected) in stored.iter().zip(&events) {
         assert_eq!(
-            &Event::decode(type_name, version, &bytes).unwrap(),
+            &Event::decode(type_name, *version, bytes).unwrap(),
             expected
         );
     }

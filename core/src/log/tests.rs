@@ -25,6 +25,38 @@ fn accepted(ledger: &Ledger, command: Command) -> Outcome {
     ledger.submit(sample::submit(command)).expect("accepted")
 }
 
+/// A closed ledger in a temp dir holding `n` customers, registered in one
+/// commit each, and its store.
+fn closed_with_customers(n: u128) -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    for i in 1..=n {
+        accepted(&ledger, sample::register_customer(cid(i)));
+    }
+    let store = ledger.inner.shared.store.clone();
+    drop(ledger);
+    (dir, store)
+}
+
+/// The stored frame that holds `position`.
+fn frame_at(store: &Store, position: u64) -> FrameBytes {
+    store
+        .frames_from(position)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .1
+}
+
+/// Stores frame `key` with one bit flipped in its middle, CRC left as it was.
+fn flip_a_middle_bit(store: &Store, key: u64) {
+    let mut bytes = frame_at(store, key).to_vec();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x40;
+    store.tamper(key, &bytes).unwrap();
+}
+
 /// Stores frame `key` edited by `edit` (its bytes without the CRC), with a
 /// CRC that matches again, as a forger would.
 fn tamper_keeping_the_crc(store: &Store, key: u64, frame: &[u8], edit: impl FnOnce(&mut Vec<u8>)) {
@@ -271,22 +303,11 @@ fn reopening_rebuilds_the_same_write_model_and_head() {
 
 #[test]
 fn a_corrupt_record_is_reported_with_its_position_and_not_served() {
-    let dir = tempfile::tempdir().unwrap();
-    let ledger = Ledger::open(dir.path(), options()).unwrap();
-    accepted(&ledger, sample::register_customer(cid(1)));
-    accepted(&ledger, sample::register_customer(cid(2)));
-    accepted(&ledger, sample::register_customer(cid(3)));
-    let store = ledger.inner.shared.store.clone();
-    let (_, mut frame) = store.frames_from(2).unwrap().next().unwrap().unwrap();
-    drop(ledger);
-    let mut bytes = frame.to_vec();
-    let middle = bytes.len() / 2;
-    bytes[middle] ^= 0x40;
-    store.tamper(2, &bytes).unwrap();
+    let (dir, store) = closed_with_customers(3);
+    flip_a_middle_bit(&store, 2);
     drop(store);
     assert_corrupt_at(dir.path(), 2, "checksum");
-    frame = FrameBytes::from(&b"ARL2"[..]);
-    assert!(parse_frame(&frame).is_err());
+    assert!(parse_frame(&b"ARL2"[..]).is_err());
 }
 
 /// Frames are checked by several threads at open; whichever frame is bad,
@@ -294,21 +315,11 @@ fn a_corrupt_record_is_reported_with_its_position_and_not_served() {
 #[test]
 fn with_many_commits_the_first_bad_one_is_reported_whichever_checker_saw_it() {
     for (bad, lose) in [(9u64, false), (10, false), (5, true), (11, true)] {
-        let dir = tempfile::tempdir().unwrap();
-        let ledger = Ledger::open(dir.path(), options()).unwrap();
-        for n in 1..=12 {
-            accepted(&ledger, sample::register_customer(cid(n)));
-        }
-        let store = ledger.inner.shared.store.clone();
-        let (_, bytes) = store.frames_from(bad).unwrap().next().unwrap().unwrap();
-        drop(ledger);
+        let (dir, store) = closed_with_customers(12);
         if lose {
             store.remove(bad).unwrap();
         } else {
-            let mut bytes = bytes.to_vec();
-            let middle = bytes.len() / 2;
-            bytes[middle] ^= 0x01;
-            store.tamper(bad, &bytes).unwrap();
+            flip_a_middle_bit(&store, bad);
         }
         drop(store);
         let why = if lose {
@@ -324,13 +335,7 @@ fn with_many_commits_the_first_bad_one_is_reported_whichever_checker_saw_it() {
 /// it stopped, not with a panic of the caller.
 #[test]
 fn a_checker_that_panics_fails_the_open_with_an_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let ledger = Ledger::open(dir.path(), options()).unwrap();
-    for n in 1..=6 {
-        accepted(&ledger, sample::register_customer(cid(n)));
-    }
-    let store = ledger.inner.shared.store.clone();
-    drop(ledger);
+    let (_dir, store) = closed_with_customers(6);
     fn panics_at_3(key: u64, bytes: &[u8]) -> Result<rebuild::CheckedFrame, OpenError> {
         assert_ne!(key, 3, "a checker panic injected by the test");
         rebuild::checked_frame(key, bytes)
@@ -361,7 +366,7 @@ fn within_a_commit_the_first_bad_event_is_reported() {
     }
     let store = ledger.inner.shared.store.clone();
     drop(ledger);
-    let (_, bytes) = store.frames_from(1).unwrap().next().unwrap().unwrap();
+    let bytes = frame_at(&store, 1);
     let frame = parse_frame(&bytes).unwrap();
     assert_eq!(frame.events.len(), 2);
     // Rewritten as a forger would: canonical bytes, chain and CRC all valid.
@@ -403,12 +408,12 @@ fn an_event_that_cannot_be_folded_is_reported_at_its_position_not_a_panic() {
     }
     let store = ledger.inner.shared.store.clone();
     drop(ledger);
-    let (_, first) = store.frames_from(1).unwrap().next().unwrap().unwrap();
+    let first = frame_at(&store, 1);
     let mut prev = parse_frame(&first).unwrap().events[0].hash;
     // Both payments rewritten for rust_decimal's largest amount, chain and
     // CRC valid: the second one's fold overflows the customer's exposure.
     for key in [2u64, 3] {
-        let (_, bytes) = store.frames_from(key).unwrap().next().unwrap().unwrap();
+        let bytes = frame_at(&store, key);
         let frame = parse_frame(&bytes).unwrap();
         let mut forged = FrameBuilder::new(key, prev, Vec::new());
         for e in &frame.events {
@@ -468,13 +473,8 @@ fn a_log_that_lost_or_replaced_what_was_acknowledged_is_refused() {
 /// position rather than misread.
 #[test]
 fn a_frame_of_another_format_is_refused_rather_than_misread() {
-    let dir = tempfile::tempdir().unwrap();
-    let ledger = Ledger::open(dir.path(), options()).unwrap();
-    accepted(&ledger, sample::register_customer(cid(1)));
-    accepted(&ledger, sample::register_customer(cid(2)));
-    let store = ledger.inner.shared.store.clone();
-    let (_, bytes) = store.frames_from(2).unwrap().next().unwrap().unwrap();
-    drop(ledger);
+    let (dir, store) = closed_with_customers(2);
+    let bytes = frame_at(&store, 2);
     tamper_keeping_the_crc(&store, 2, &bytes, |body| {
         assert_eq!(&body[..4], b"ARL2");
         body[..4].copy_from_slice(b"ARL1");
@@ -485,13 +485,8 @@ fn a_frame_of_another_format_is_refused_rather_than_misread() {
 
 #[test]
 fn a_rewritten_event_with_a_valid_crc_breaks_the_chain_at_its_position() {
-    let dir = tempfile::tempdir().unwrap();
-    let ledger = Ledger::open(dir.path(), options()).unwrap();
-    accepted(&ledger, sample::register_customer(cid(1)));
-    accepted(&ledger, sample::register_customer(cid(2)));
-    let store = ledger.inner.shared.store.clone();
-    let (_, bytes) = store.frames_from(2).unwrap().next().unwrap().unwrap();
-    drop(ledger);
+    let (dir, store) = closed_with_customers(2);
+    let bytes = frame_at(&store, 2);
     // Rewrite the customer's name inside the canonical bytes, then fix the CRC
     // as a forger would: only the hash chain can tell.
     tamper_keeping_the_crc(&store, 2, &bytes, |body| {

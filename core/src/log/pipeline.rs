@@ -6,6 +6,9 @@ use chrono::SubsecRound;
 
 use super::*;
 
+/// Largest event buffer the writer keeps for reuse (events, not bytes).
+const PENDING_EVENTS_KEPT_MAX: usize = 16 * 1024;
+
 /// An accepted event waiting to be encoded by the framer.
 struct PendingEvent {
     event: Event,
@@ -69,8 +72,16 @@ pub(super) fn writer_loop(
             return;
         }
     };
+    // Event buffers come back from the framer and are reused: a fresh one
+    // per commit would be fresh memory for the kernel to fault in and zero.
+    let mut spare: Vec<Vec<PendingEvent>> = Vec::new();
     while let Ok(first) = rx.recv() {
-        spent_rx.try_iter().for_each(drop);
+        for mut events in spent_rx.try_iter() {
+            if spare.len() < FLUSH_QUEUE_MAX && events.capacity() <= PENDING_EVENTS_KEPT_MAX {
+                events.clear();
+                spare.push(events);
+            }
+        }
         let mut requests = vec![first];
         let mut commands = requests[0].batch.len();
         while commands < commit_max {
@@ -93,7 +104,8 @@ pub(super) fn writer_loop(
         let (batches, dones): (Vec<_>, Vec<_>) =
             requests.into_iter().map(|r| (r.batch, r.done)).unzip();
         let decided = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            decide_commit(shared, clock, &batches)
+            let events = spare.pop().unwrap_or_default();
+            decide_commit(shared, clock, &batches, events)
         }));
         let pending = match decided {
             Ok((pending, decisions)) => Pending {
@@ -130,6 +142,7 @@ fn decide_commit(
     shared: &Shared,
     clock: &dyn Clock,
     batches: &[Vec<(Submission, BodyHash)>],
+    mut pending_events: Vec<PendingEvent>,
 ) -> (Pending, Vec<Vec<Decision>>) {
     let mut guard = shared.state();
     let state = &mut *guard;
@@ -142,7 +155,7 @@ fn decide_commit(
         _ => now,
     };
     let first_position = state.next_position;
-    let mut pending_events: Vec<PendingEvent> = Vec::with_capacity(1024);
+    pending_events.clear();
     let mut commands = Vec::new();
     let context = Context {
         recorded_on: Some(recorded_at.date_naive()),
@@ -292,6 +305,9 @@ struct Written {
     /// The head once this commit is durable; `None` when it appended nothing.
     head: Option<Head>,
     replies: Vec<(Completion, Vec<Decision>)>,
+    /// The commit's submissions, freed by the flusher after it answered:
+    /// freeing them is work the framer, the busiest stage, need not do.
+    batches: Vec<Vec<(Submission, BodyHash)>>,
 }
 
 fn reply_all(replies: Vec<(Completion, Vec<Decision>)>, error: impl Fn() -> LogError) {
@@ -397,6 +413,7 @@ fn framer_loop(
         let written = Written {
             head,
             replies: pending.replies,
+            batches: pending.batches,
         };
         if let Err(mpsc::SendError(w)) = tx.send(written) {
             reply_all(w.replies, || LogError::Closed);
@@ -442,7 +459,9 @@ fn flusher_loop(shared: &Shared, rx: &Receiver<Written>) {
             *shared.head.lock().unwrap_or_else(|e| e.into_inner()) = head;
             shared.head_changed.notify_all();
         }
+        let mut answered = Vec::with_capacity(batch.len());
         for w in batch {
+            answered.push(w.batches);
             for (done, decisions) in w.replies {
                 let results = decisions
                     .into_iter()
@@ -460,6 +479,8 @@ fn flusher_loop(shared: &Shared, rx: &Receiver<Written>) {
                 complete(done, results);
             }
         }
+        // Freed once everyone is answered.
+        drop(answered);
     }
 }
 

@@ -28,10 +28,20 @@
 //!   ordinary commands stays far below that, but sled rewrites whole leaf
 //!   nodes of up to 16 frames as it consolidates them, and such leaves do
 //!   become blob files. They too survive `kill -9`, not power loss.
-//! - At open the whole log is checked: each frame's CRC, gap-free positions,
-//!   per-stream versions, and the SHA-256 chain. A torn or corrupt record is
-//!   reported as [`log::OpenError::Corrupt`] with its position; the ledger then
-//!   refuses to open rather than drop or serve it.
+//! - At open the whole log is checked: each frame's CRC and layout,
+//!   gap-free positions, per-stream versions, command tables, and that each
+//!   commit names the previous one's last stored hash. A torn or corrupt
+//!   record is reported as [`log::OpenError::Corrupt`] with its position;
+//!   the ledger then refuses to open rather than drop or serve it.
+//! - Then the scrub recomputes the SHA-256 chain of everything open found,
+//!   from hash(0), on a thread of its own. Reads of a position wait until
+//!   the scrub has passed it, so nothing unchecked is served; appends go on
+//!   meanwhile, chained to the stored head. A record rewritten with a
+//!   matching CRC (which takes a deliberate edit) breaks the chain: the
+//!   ledger then serves nothing from that position on
+//!   ([`log::LogError::Altered`]) and accepts no more commands.
+//!   [`log::Ledger::chain_checked`] waits for the scrub;
+//!   [`log::Ledger::verify`] checks the whole log again on demand.
 //! - sled's own recovery ends its log at the first record that fails sled's
 //!   checksum, without a word, dropping everything after it. So after every
 //!   flush, before acknowledging, the ledger records the acknowledged head

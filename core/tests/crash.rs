@@ -179,6 +179,11 @@ fn check(dir: &Path, acknowledged: &[(CommandId, u64, u64)], context: &str, last
         head,
         "{context}: chain does not verify to the head"
     );
+    assert_eq!(
+        ledger.chain_checked().unwrap(),
+        head,
+        "{context}: the scrub did not check the chain to the head"
+    );
     let events = ledger.read(1, usize::MAX).unwrap();
     let positions: Vec<u64> = events.iter().map(|e| e.position).collect();
     assert_eq!(

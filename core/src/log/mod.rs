@@ -7,9 +7,11 @@
 pub mod codec;
 mod pipeline;
 mod rebuild;
+mod scrub;
 mod store;
 
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -49,6 +51,7 @@ pub const EVENT_PAYLOAD_BYTES_MAX: usize = 4 * 1024 * 1024;
 const WRITER_THREAD: &str = "arledger-writer";
 const FRAMER_THREAD: &str = "arledger-framer";
 const FLUSHER_THREAD: &str = "arledger-flusher";
+const SCRUB_THREAD: &str = "arledger-scrub";
 /// Requests waiting for the writer before submitters block.
 const WRITER_QUEUE_MAX: usize = 1_024;
 /// Decided commits waiting for their flush.
@@ -151,6 +154,18 @@ pub enum LogError {
         expected: u64,
         /// The position found.
         found: u64,
+    },
+    /// The scrub found a stored record rewritten (its SHA-256 chain does not
+    /// hold): nothing from `position` on is served, and no more commands
+    /// are accepted.
+    #[error(
+        "the stored log is altered at position {position}: {reason}; nothing from there on is served and no command is accepted: restore the log from a copy you trust"
+    )]
+    Altered {
+        /// First position whose stored hash does not hold.
+        position: u64,
+        /// What is wrong.
+        reason: String,
     },
     /// A flush failed earlier; nothing more is accepted until reopen.
     #[error("the ledger stopped accepting commands after a storage failure: {0}; reopen it")]
@@ -275,6 +290,11 @@ struct Shared {
     head: Mutex<Head>,
     head_changed: Condvar,
     poisoned: Mutex<Option<String>>,
+    /// How far the scrub has checked the SHA-256 chain (see `scrub`).
+    chain: Mutex<scrub::ChainState>,
+    chain_changed: Condvar,
+    /// Set when the last handle is dropped: the scrub stops.
+    closing: AtomicBool,
 }
 
 impl Shared {
@@ -304,6 +324,7 @@ struct Inner {
     shared: Arc<Shared>,
     tx: Option<SyncSender<Request>>,
     writer: Option<JoinHandle<()>>,
+    scrub: Option<JoinHandle<()>>,
 }
 
 impl Drop for Inner {
@@ -311,6 +332,9 @@ impl Drop for Inner {
         // Closing the queue ends the writer, which ends the flusher after
         // the last pending commit is flushed and acknowledged.
         self.tx.take();
+        self.shared
+            .closing
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         // The last handle may be dropped inside a completion, which runs on
         // one of the ledger's own threads: joining the writer from there
         // would wait on itself. The threads then end on their own.
@@ -320,6 +344,9 @@ impl Drop for Inner {
         }
         if let Some(w) = self.writer.take() {
             let _ = w.join();
+        }
+        if let Some(s) = self.scrub.take() {
+            let _ = s.join();
         }
     }
 }
@@ -335,12 +362,16 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    /// Opens the ledger at `path`, checking the whole log (and that it
-    /// holds everything acknowledged before) and rebuilding the write model
-    /// from it. Blocking: it reads the whole log, and waits up to two
-    /// seconds for sled's file lock if the store was just closed (another
-    /// process holding it makes it fail then); async callers run it on a
-    /// blocking thread.
+    /// Opens the ledger at `path`, checking the whole log (CRCs, layout,
+    /// positions, stream versions, command tables, each commit naming the
+    /// previous one's stored hash, and that it holds everything
+    /// acknowledged before) and rebuilding the write model from it; then
+    /// starts the scrub, which recomputes the SHA-256 chain in the
+    /// background (reads wait for it; see [`Ledger::chain_checked`]).
+    /// Blocking: it reads the whole log, and waits up to two seconds for
+    /// sled's file lock if the store was just closed (another process
+    /// holding it makes it fail then); async callers run it on a blocking
+    /// thread.
     pub fn open(path: &Path, options: LedgerOptions) -> Result<Ledger, OpenError> {
         let store = Store::open(path)?;
         let acknowledged = store.acknowledged_at_open();
@@ -371,6 +402,9 @@ impl Ledger {
             head: Mutex::new(head),
             head_changed: Condvar::new(),
             poisoned: Mutex::new(None),
+            chain: Mutex::new(scrub::ChainState::new(head.position)),
+            chain_changed: Condvar::new(),
+            closing: AtomicBool::new(false),
         });
         let (tx, rx) = mpsc::sync_channel::<Request>(WRITER_QUEUE_MAX);
         let writer_shared = Arc::clone(&shared);
@@ -380,11 +414,22 @@ impl Ledger {
             .name(WRITER_THREAD.into())
             .spawn(move || writer_loop(&writer_shared, clock.as_ref(), &rx, commit_max))
             .map_err(OpenError::Thread)?;
+        // (If it cannot start, dropping the queue ends the writer.)
+        let scrub = if head.position > 0 {
+            let scrub_shared = Arc::clone(&shared);
+            let spawned = std::thread::Builder::new()
+                .name(SCRUB_THREAD.into())
+                .spawn(move || scrub::scrub(&scrub_shared, head));
+            Some(spawned.map_err(OpenError::Thread)?)
+        } else {
+            None
+        };
         Ok(Ledger {
             inner: Arc::new(Inner {
                 shared,
                 tx: Some(tx),
                 writer: Some(writer),
+                scrub,
             }),
         })
     }
@@ -461,6 +506,7 @@ impl Ledger {
     }
 
     /// Up to `limit` durable events from `from` (1-based) on, in order.
+    /// Right after open, waits for the scrub to have checked them.
     pub fn read(&self, from: u64, limit: usize) -> Result<Vec<StoredEvent>, LogError> {
         let head = self.head().position;
         let from = from.max(1);
@@ -468,6 +514,8 @@ impl Ledger {
         if from > head || limit == 0 {
             return Ok(out);
         }
+        let last = head.min(from.saturating_add(u64::try_from(limit - 1).unwrap_or(u64::MAX)));
+        self.inner.shared.wait_checked(last)?;
         for item in self.inner.shared.store.frames_from(from)? {
             let (first, bytes) = item?;
             if first > head {
@@ -491,7 +539,8 @@ impl Ledger {
         Ok(out)
     }
 
-    /// Every durable event of one stream, in version order.
+    /// Every durable event of one stream, in version order. Right after
+    /// open, waits for the scrub to have checked them.
     pub fn read_stream(&self, stream: StreamId) -> Result<Vec<StoredEvent>, LogError> {
         let head = self.head().position;
         let positions: Vec<u64> = self
@@ -502,6 +551,9 @@ impl Ledger {
             .get(&stream)
             .map(|p| p.iter().copied().filter(|&p| p <= head).collect())
             .unwrap_or_default();
+        if let Some(&last) = positions.last() {
+            self.inner.shared.wait_checked(last)?;
+        }
         let mut out: Vec<StoredEvent> = Vec::with_capacity(positions.len());
         for position in positions {
             if out.last().is_some_and(|e| e.position >= position) {
@@ -547,8 +599,16 @@ impl Ledger {
         f(&self.inner.shared.state().model)
     }
 
-    /// Re-checks the whole durable log: CRCs, positions, the hash chain, and
-    /// that it ends exactly at the head this ledger acknowledged.
+    /// Waits for the scrub that open started to finish recomputing the
+    /// SHA-256 chain of the log open found: that head's position, or
+    /// [`LogError::Altered`] naming where the chain does not hold.
+    pub fn chain_checked(&self) -> Result<u64, LogError> {
+        self.inner.shared.wait_scrubbed()
+    }
+
+    /// Re-checks the whole durable log now, on the calling thread: CRCs,
+    /// positions, the SHA-256 chain, and that it ends exactly at the head
+    /// this ledger acknowledged.
     pub fn verify(&self) -> Result<u64, OpenError> {
         let head = self.head();
         let mut checker = ChainChecker::new();

@@ -1,6 +1,8 @@
-//! Opening the log: every frame is checked (CRC, positions, the SHA-256
-//! chain, the command table against the envelopes) and the write model,
-//! stream index and idempotency records are folded from it.
+//! Opening the log: every frame is checked (CRC, layout, positions, the
+//! command table against the envelopes, each commit naming the previous
+//! one's last stored hash) and the write model, stream index and
+//! idempotency records are folded from it. Recomputing the SHA-256 chain is
+//! the scrub's work (`scrub.rs`), after open, or [`Ledger::verify`]'s.
 
 use super::*;
 
@@ -30,7 +32,8 @@ impl ChainChecker {
         }
     }
 
-    /// Checks the frame stored under `key`, then links it.
+    /// Checks the frame stored under `key` on its own, its SHA-256 chain
+    /// included, then links it.
     pub(super) fn frame<'a>(
         &mut self,
         key: u64,
@@ -38,6 +41,7 @@ impl ChainChecker {
     ) -> Result<FrameRef<'a>, OpenError> {
         self.expect(key)?;
         let frame = check_frame(key, bytes)?;
+        check_hashes(key, &frame)?;
         self.link(key, &FrameEnds::from(&frame))?;
         Ok(frame)
     }
@@ -93,24 +97,31 @@ impl From<&FrameRef<'_>> for FrameEnds {
     }
 }
 
-/// Checks what a frame proves on its own: its CRC and layout, that it holds
-/// the positions its key names, that every stored hash is the SHA-256 chain
-/// from the frame's previous hash, and that its command table covers its
-/// events. Frames are independent here, so several threads can check them.
+/// Checks that every hash stored in a checked frame is the SHA-256 chain
+/// from the frame's previous hash: what tells a record rewritten with a
+/// matching CRC, as a forger would, from the one the ledger wrote.
+pub(super) fn check_hashes(key: u64, frame: &FrameRef<'_>) -> Result<(), OpenError> {
+    let mut prev = frame.prev_hash;
+    for (position, e) in (key..).zip(&frame.events) {
+        if event_hash(&prev, position, e.canonical) != e.hash {
+            return Err(OpenError::Corrupt {
+                position,
+                reason: "hash chain broken: stored hash differs from SHA-256 of the event".into(),
+            });
+        }
+        prev = e.hash;
+    }
+    Ok(())
+}
+
+/// Checks what a frame proves on its own without SHA-256: its CRC and
+/// layout, that it holds the positions its key names, and that its command
+/// table covers its events. Frames are independent here, so several threads
+/// can check them.
 fn check_frame(key: u64, bytes: &[u8]) -> Result<FrameRef<'_>, OpenError> {
     let corrupt = |position: u64, reason: String| OpenError::Corrupt { position, reason };
     let frame = parse_frame(bytes)
         .map_err(|e| corrupt(key, format!("commit record does not decode: {e}")))?;
-    let mut prev = frame.prev_hash;
-    for (position, e) in (key..).zip(&frame.events) {
-        if event_hash(&prev, position, e.canonical) != e.hash {
-            return Err(corrupt(
-                position,
-                "hash chain broken: stored hash differs from SHA-256 of the event".into(),
-            ));
-        }
-        prev = e.hash;
-    }
     if frame.first_position != key {
         return Err(corrupt(
             key,
@@ -213,8 +224,8 @@ pub(super) struct Rebuilt {
 
 /// Reads the whole log, checks it, and folds the write model.
 ///
-/// Frames are checked on their own (CRC, positions, the SHA-256 chain
-/// within the frame) and decoded by one checker thread per core, frame n
+/// Frames are checked on their own (CRC, layout, positions, command table)
+/// and decoded by one checker thread per core, frame n
 /// going to checker n mod k; the calling thread takes them back in order,
 /// links each to the one before, indexes streams and commands, and folds
 /// the domain model. The hash at `watch` is kept (see [`Rebuilt`]).

@@ -483,9 +483,12 @@ fn a_frame_of_another_format_is_refused_rather_than_misread() {
     assert_corrupt_at(dir.path(), 2, "not a commit frame");
 }
 
+/// A record rewritten with a matching CRC, as a forger would, passes
+/// open's checks; the scrub's SHA-256 chain catches it before anything from
+/// there on is served, and the ledger stops accepting commands.
 #[test]
 fn a_rewritten_event_with_a_valid_crc_breaks_the_chain_at_its_position() {
-    let (dir, store) = closed_with_customers(2);
+    let (dir, store) = closed_with_customers(3);
     let bytes = frame_at(&store, 2);
     // Rewrite the customer's name inside the canonical bytes, then fix the CRC
     // as a forger would: only the hash chain can tell.
@@ -494,7 +497,58 @@ fn a_rewritten_event_with_a_valid_crc_breaks_the_chain_at_its_position() {
         body[at] = b'h';
     });
     drop(store);
-    assert_corrupt_at(dir.path(), 2, "hash chain");
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    // Read at once: a read that did not wait for the scrub would be served
+    // the rewritten name.
+    let altered_at_2 = |r: Result<Vec<StoredEvent>, LogError>| match r {
+        Err(LogError::Altered { position, reason }) => {
+            assert_eq!(position, 2, "{reason}");
+            assert!(reason.contains("hash chain"), "{reason}");
+        }
+        other => panic!("expected the log altered at 2, got {other:?}"),
+    };
+    altered_at_2(ledger.read(1, 10));
+    altered_at_2(ledger.read_stream(StreamId(cid(2).0)));
+    assert_eq!(ledger.read(1, 1).unwrap()[0].position, 1);
+    assert!(matches!(
+        ledger.chain_checked(),
+        Err(LogError::Altered { position: 2, .. })
+    ));
+    assert!(matches!(
+        ledger.verify(),
+        Err(OpenError::Corrupt { position: 2, .. })
+    ));
+    assert!(matches!(
+        ledger.submit(sample::submit(sample::register_customer(cid(9)))),
+        Err(SubmitError::Log(LogError::Poisoned(why))) if why.contains("altered at position 2")
+    ));
+    assert_eq!(ledger.head().position, 3);
+}
+
+/// Right after open, appends go on while the scrub checks the chain, and
+/// reads of what open found wait for it; the scrub ends at the head open
+/// found.
+#[test]
+fn appends_go_on_while_the_scrub_checks_what_open_found() {
+    let (dir, store) = closed_with_customers(50);
+    drop(store);
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    let appended = accepted(&ledger, sample::register_customer(cid(51)));
+    assert_eq!(appended.first_position, 51);
+    assert_eq!(ledger.read(1, 100).unwrap().len(), 51);
+    assert_eq!(ledger.chain_checked().unwrap(), 50);
+    assert_eq!(ledger.verify().unwrap(), 51);
+    drop(ledger);
+    // Dropped while its scrub may still run, a ledger releases the store.
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    drop(ledger);
+    assert_eq!(
+        Ledger::open(dir.path(), options())
+            .unwrap()
+            .chain_checked()
+            .unwrap(),
+        51
+    );
 }
 
 #[test]

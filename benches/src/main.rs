@@ -44,8 +44,9 @@ enum Bench {
         #[arg(long, value_delimiter = ',', default_values_t = [1usize, 10, 100, 1_000])]
         sizes: Vec<usize>,
     },
-    /// Reopen a ledger of the append workload several times: checking the
-    /// whole log and rebuilding the write model.
+    /// Reopen a ledger of the append workload several times, each in a
+    /// fresh process: checking the log and rebuilding the write model, then
+    /// the scrub of the SHA-256 chain.
     Rebuild {
         /// Commands appended before reopening.
         #[arg(long, default_value_t = 300_000)]
@@ -53,6 +54,15 @@ enum Bench {
         /// Reopens measured; the median is reported.
         #[arg(long, default_value_t = 5)]
         runs: usize,
+    },
+    /// One reopen of an existing ledger (what `rebuild` runs in a child
+    /// process for each of its runs).
+    #[command(hide = true)]
+    OpenOnce {
+        /// The ledger's directory.
+        path: std::path::PathBuf,
+        /// The head it must reopen at.
+        head: u64,
     },
     /// The pure domain on the append workload: decide + apply, then payload
     /// encoding, without the log (where the writer's time goes).
@@ -82,6 +92,7 @@ fn main() -> Result<()> {
         } => append(commands, customers, &sizes),
         Bench::Domain { commands } => domain(commands),
         Bench::Rebuild { commands, runs } => rebuild(commands, runs),
+        Bench::OpenOnce { path, head } => open_once(&path, head),
     }
 }
 
@@ -595,61 +606,82 @@ fn rebuild(commands: usize, runs: usize) -> Result<()> {
         append_pipelined(&ledger, workload(&customers, commands), 1_000)?;
         ledger.head().position
     };
-    let mut rates = Vec::with_capacity(runs);
-    let mut scrubbed = Vec::with_capacity(runs);
-    let (mut cpu_caller, mut cpu_open, mut cpu_scrub) =
-        (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+    // Each reopen runs in a process of its own, as a server starting up
+    // does: nothing is reused from an earlier open's memory.
+    let mut figures: Vec<Vec<(String, u64)>> = Vec::with_capacity(runs);
+    for _ in 0..runs.max(1) {
+        let child = std::process::Command::new(std::env::current_exe()?)
+            .arg("open-once")
+            .arg(dir.path())
+            .arg(head.to_string())
+            .output()?;
+        if !child.status.success() {
+            bail!(
+                "open-once failed: {}",
+                String::from_utf8_lossy(&child.stderr)
+            );
+        }
+        let out = String::from_utf8(child.stdout)?;
+        figures.push(
+            out.lines()
+                .filter_map(|l| {
+                    let mut parts = l.strip_prefix("BENCH ")?.split(' ');
+                    Some((parts.next()?.to_string(), parts.next()?.parse().ok()?))
+                })
+                .collect(),
+        );
+    }
+    bench("rebuild_events", head);
+    for name in [
+        "rebuild_write_model_events_per_s",
+        "open_and_scrub_events_per_s",
+        "rebuild_cpu_ns_per_event",
+        "rebuild_fold_cpu_ns_per_event",
+        "scrub_cpu_ns_per_event",
+    ] {
+        let mut values: Vec<u64> = figures
+            .iter()
+            .filter_map(|f| f.iter().find(|(n, _)| n == name).map(|(_, v)| *v))
+            .collect();
+        values.sort_unstable();
+        if let (Some(low), Some(high)) = (values.first(), values.last()) {
+            bench(&format!("{name}_median"), values[values.len() / 2]);
+            bench(&format!("{name}_range"), format!("{low}-{high}"));
+        }
+    }
+    Ok(())
+}
+
+/// One reopen, in this process: what `rebuild` runs in a child.
+fn open_once(path: &Path, head: u64) -> Result<()> {
+    let (before, total_before) = (thread_cpu(), process_cpu());
+    let started = Instant::now();
+    let ledger = open(path, 1_000)?;
+    let elapsed = started.elapsed();
+    let opened_cpu = process_cpu();
     // The caller folds (the reader and checkers are gone when open returns).
     let caller = |cpu: &[(String, Duration)]| {
         cpu.iter()
             .find(|(k, _)| k == "caller")
             .map_or(Duration::ZERO, |(_, d)| *d)
     };
-    for _ in 0..runs.max(1) {
-        let (before, total_before) = (thread_cpu(), process_cpu());
-        let started = Instant::now();
-        let ledger = open(dir.path(), 1_000)?;
-        let elapsed = started.elapsed();
-        let opened_cpu = process_cpu();
-        cpu_caller += caller(&thread_cpu()).saturating_sub(caller(&before));
-        cpu_open += opened_cpu.saturating_sub(total_before);
-        if ledger.chain_checked()? != head {
-            bail!("the scrub did not check up to {head}");
-        }
-        scrubbed.push(rate(head, started.elapsed()));
-        cpu_scrub += process_cpu().saturating_sub(opened_cpu);
-        if ledger.head().position != head {
-            bail!("reopened at {} instead of {head}", ledger.head().position);
-        }
-        rates.push(rate(head, elapsed));
+    let fold_cpu = caller(&thread_cpu()).saturating_sub(caller(&before));
+    if ledger.head().position != head {
+        bail!("reopened at {} instead of {head}", ledger.head().position);
     }
-    rates.sort_unstable();
-    let folded = u128::from(head) * u128::try_from(runs.max(1))?;
+    if ledger.chain_checked()? != head {
+        bail!("the scrub did not check up to {head}");
+    }
+    let scrubbed = started.elapsed();
+    let scrub_cpu = process_cpu().saturating_sub(opened_cpu);
+    let per_event = |cpu: Duration| cpu.as_nanos() / u128::from(head.max(1));
+    bench("rebuild_write_model_events_per_s", rate(head, elapsed));
+    bench("open_and_scrub_events_per_s", rate(head, scrubbed));
     bench(
         "rebuild_cpu_ns_per_event",
-        cpu_open.as_nanos() / folded.max(1),
+        per_event(opened_cpu.saturating_sub(total_before)),
     );
-    bench(
-        "scrub_cpu_ns_per_event",
-        cpu_scrub.as_nanos() / folded.max(1),
-    );
-    bench(
-        "rebuild_fold_cpu_ns_per_event",
-        cpu_caller.as_nanos() / folded.max(1),
-    );
-    bench("rebuild_events", head);
-    bench(
-        "rebuild_write_model_events_per_s_median",
-        rates[rates.len() / 2],
-    );
-    bench(
-        "rebuild_write_model_events_per_s_best",
-        rates[rates.len() - 1],
-    );
-    scrubbed.sort_unstable();
-    bench(
-        "open_and_scrub_events_per_s_median",
-        scrubbed[scrubbed.len() / 2],
-    );
+    bench("rebuild_fold_cpu_ns_per_event", per_event(fold_cpu));
+    bench("scrub_cpu_ns_per_event", per_event(scrub_cpu));
     Ok(())
 }

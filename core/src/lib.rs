@@ -12,7 +12,8 @@
 //!   written to sled *and* `sled::Db::flush` returned. Every event of an
 //!   acknowledged command survives a crash of the process (`kill -9`) at any
 //!   later moment; reopening finds it, with gap-free positions and a valid
-//!   hash chain.
+//!   hash chain (unless records before it were deliberately rewritten: see
+//!   the scrub below).
 //! - A commit that was not acknowledged may or may not be present after a
 //!   crash, but always whole: a commit is one sled record, so its commands
 //!   land together or not at all.
@@ -34,12 +35,17 @@
 //!   record is reported as [`log::OpenError::Corrupt`] with its position;
 //!   the ledger then refuses to open rather than drop or serve it.
 //! - Then the scrub recomputes the SHA-256 chain of everything open found,
-//!   from hash(0), on a thread of its own. Reads of a position wait until
-//!   the scrub has passed it, so nothing unchecked is served; appends go on
-//!   meanwhile, chained to the stored head. A record rewritten with a
-//!   matching CRC (which takes a deliberate edit) breaks the chain: the
-//!   ledger then serves nothing from that position on
-//!   ([`log::LogError::Altered`]) and accepts no more commands.
+//!   from hash(0), on a thread of its own. Whatever would serve a position
+//!   the scrub has not passed yet waits for it: reads, subscriptions
+//!   (within their timeout), the answer to a repeated command id. A record
+//!   rewritten with a matching CRC (which takes a deliberate edit) breaks
+//!   the chain: the ledger then serves nothing from that position on
+//!   ([`log::LogError::Altered`]) and accepts no more commands. Commands
+//!   are decided and acknowledged while the scrub runs, against the write
+//!   model open folded; if the scrub then finds the log altered, those
+//!   commits stay in the log, chained to the altered one.
+//!   [`log::LedgerOptions::check_chain_at_open`] makes open recompute the
+//!   chain itself before it returns instead (no scrub then).
 //!   [`log::Ledger::chain_checked`] waits for the scrub;
 //!   [`log::Ledger::verify`] checks the whole log again on demand.
 //! - sled's own recovery ends its log at the first record that fails sled's

@@ -65,6 +65,11 @@ pub struct LedgerOptions {
     pub credit_policy: CreditPolicy,
     /// Most commands the writer gathers into one commit (group commit).
     pub commit_commands_max: usize,
+    /// Whether open itself recomputes the SHA-256 chain of the whole log
+    /// before it returns (no command is decided on an unchecked log), or
+    /// leaves that to the scrub after it (the default: commands are taken
+    /// at once; see the crate docs).
+    pub check_chain_at_open: bool,
 }
 
 impl LedgerOptions {
@@ -74,6 +79,7 @@ impl LedgerOptions {
             clock,
             credit_policy: CreditPolicy::default(),
             commit_commands_max: COMMIT_COMMANDS_MAX,
+            check_chain_at_open: false,
         }
     }
 }
@@ -165,6 +171,18 @@ pub enum LogError {
         /// First position whose stored hash does not hold.
         position: u64,
         /// What is wrong.
+        reason: String,
+    },
+    /// The scrub could not check the chain from `position` on (a storage
+    /// error, or a bug): nothing from there on is served and no more
+    /// commands are accepted. This says nothing about the log itself.
+    #[error(
+        "the hash chain could not be checked from position {position}: {reason}; nothing from there on is served and no command is accepted: reopen the ledger"
+    )]
+    Unchecked {
+        /// First position not checked.
+        position: u64,
+        /// Why.
         reason: String,
     },
     /// A flush failed earlier; nothing more is accepted until reopen.
@@ -375,10 +393,16 @@ impl Ledger {
     pub fn open(path: &Path, options: LedgerOptions) -> Result<Ledger, OpenError> {
         let store = Store::open(path)?;
         let acknowledged = store.acknowledged_at_open();
+        let check = if options.check_chain_at_open {
+            rebuild::checked_frame_and_hashes
+        } else {
+            rebuild::checked_frame
+        };
         let rebuilt = rebuild::rebuild(
             &store,
             options.credit_policy,
             acknowledged.map(|a| a.position),
+            check,
         )?;
         let state = rebuilt.state;
         let head = Head {
@@ -402,7 +426,11 @@ impl Ledger {
             head: Mutex::new(head),
             head_changed: Condvar::new(),
             poisoned: Mutex::new(None),
-            chain: Mutex::new(scrub::ChainState::new(head.position)),
+            chain: Mutex::new(if options.check_chain_at_open {
+                scrub::ChainState::checked(head.position)
+            } else {
+                scrub::ChainState::new(head.position)
+            }),
             chain_changed: Condvar::new(),
             closing: AtomicBool::new(false),
         });
@@ -415,7 +443,7 @@ impl Ledger {
             .spawn(move || writer_loop(&writer_shared, clock.as_ref(), &rx, commit_max))
             .map_err(OpenError::Thread)?;
         // (If it cannot start, dropping the queue ends the writer.)
-        let scrub = if head.position > 0 {
+        let scrub = if head.position > 0 && !options.check_chain_at_open {
             let scrub_shared = Arc::clone(&shared);
             let spawned = std::thread::Builder::new()
                 .name(SCRUB_THREAD.into())
@@ -681,8 +709,11 @@ impl Subscription {
     }
 
     /// The next event, waiting at most `timeout` for one to be appended.
+    /// Right after open, an event the scrub has not checked yet is not
+    /// delivered: it is waited for within the same `timeout`.
     pub fn next_timeout(&mut self, timeout: Duration) -> Result<Option<StoredEvent>, LogError> {
         if self.buffer.is_empty() {
+            let started = std::time::Instant::now();
             let shared = &self.ledger.inner.shared;
             let next = self.next;
             let head = shared.head.lock().unwrap_or_else(|e| e.into_inner());
@@ -694,8 +725,20 @@ impl Subscription {
             } else {
                 drop(head);
             }
-            self.buffer
-                .extend(self.ledger.read(self.next, SUBSCRIPTION_CHUNK)?);
+            let checked = match started.checked_add(timeout) {
+                Some(deadline) => shared.wait_checked_until(next, deadline)?,
+                None => shared.wait_checked(next).map(|()| true)?,
+            };
+            if !checked {
+                return Ok(None);
+            }
+            // Only as far as the scrub has come, so that the read does not
+            // wait for it.
+            let checked_up_to = shared.servable_through();
+            let limit = usize::try_from(checked_up_to.saturating_sub(next).saturating_add(1))
+                .unwrap_or(usize::MAX)
+                .min(SUBSCRIPTION_CHUNK);
+            self.buffer.extend(self.ledger.read(next, limit)?);
         }
         match self.buffer.pop_front() {
             Some(event) if event.position == self.next => {

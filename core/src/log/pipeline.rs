@@ -503,6 +503,9 @@ fn repeat_outcome(
         expected: record.first_position + u64::try_from(found).unwrap_or(0),
         found: last_position,
     };
+    // The answer comes from the stored commit: right after open, only once
+    // the scrub has checked it.
+    shared.wait_checked(last_position)?;
     // A command's events all land in one commit.
     let Some(item) = shared.store.frames_from(record.first_position)?.next() else {
         return Err(gap(0));

@@ -192,7 +192,20 @@ pub(super) struct CheckedFrame {
 /// What a checker thread does with one frame: [`check_frame`], then copy
 /// out the envelopes and decode the payloads.
 pub(super) fn checked_frame(key: u64, bytes: &[u8]) -> Result<CheckedFrame, OpenError> {
+    checked(key, bytes, false)
+}
+
+/// [`checked_frame`], and the frame's SHA-256 chain
+/// (`LedgerOptions::check_chain_at_open`).
+pub(super) fn checked_frame_and_hashes(key: u64, bytes: &[u8]) -> Result<CheckedFrame, OpenError> {
+    checked(key, bytes, true)
+}
+
+fn checked(key: u64, bytes: &[u8], hashes: bool) -> Result<CheckedFrame, OpenError> {
     let frame = check_frame(key, bytes)?;
+    if hashes {
+        check_hashes(key, &frame)?;
+    }
     let ends = FrameEnds::from(&frame);
     let envelopes = frame
         .events
@@ -229,17 +242,9 @@ pub(super) struct Rebuilt {
 /// going to checker n mod k; the calling thread takes them back in order,
 /// links each to the one before, indexes streams and commands, and folds
 /// the domain model. The hash at `watch` is kept (see [`Rebuilt`]).
+/// `check` is what a checker does with each frame ([`checked_frame`], or
+/// [`checked_frame_and_hashes`]; tests pass one that panics).
 pub(super) fn rebuild(
-    store: &Store,
-    policy: CreditPolicy,
-    watch: Option<u64>,
-) -> Result<Rebuilt, OpenError> {
-    rebuild_with(store, policy, watch, checked_frame)
-}
-
-/// [`rebuild`] with the per-frame check passed in (tests pass one that
-/// panics, to see that open reports it).
-pub(super) fn rebuild_with(
     store: &Store,
     policy: CreditPolicy,
     watch: Option<u64>,

@@ -1,17 +1,21 @@
 //! The scrub: after open, one background thread recomputes the SHA-256
 //! chain of everything open found, from hash(0), and compares it with the
-//! stored hashes (open itself checks CRCs, layout, positions and that each
+//! stored hashes. Open itself checks CRCs, layout, positions and that each
 //! commit names the previous one's last stored hash, which catches torn and
 //! corrupt records; only a record rewritten with a matching CRC, as a
-//! forger would, needs SHA-256 to be told apart).
+//! forger would, needs SHA-256 to be told apart.
 //!
-//! Until the scrub has passed a position, reads of it wait, so nothing
-//! unchecked is ever served. Appends go on meanwhile: they chain on from
-//! the stored head. If the scrub finds the chain broken, the ledger serves
-//! nothing from there on and accepts no more commands (it is poisoned),
-//! naming the position.
+//! Until the scrub has passed a position, whatever would serve it waits:
+//! reads, and the answer to a repeated command id. Commands are decided and
+//! appended meanwhile, against the write model open folded. If the scrub
+//! finds the chain broken, nothing from that position on is served and the
+//! ledger accepts no more commands (it is poisoned); what was appended in
+//! between stays in the log, chained to the altered one. With
+//! `LedgerOptions::check_chain_at_open`, open recomputes the chain itself
+//! and no scrub runs.
 
 use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use super::*;
 
@@ -21,8 +25,30 @@ pub(super) struct ChainState {
     opened: u64,
     /// Positions up to here are checked.
     through: u64,
-    /// Where the chain was found broken, and why; set once, then final.
-    broken: Option<(u64, String)>,
+    /// Why the scrub stopped short; set once, then final.
+    stopped: Option<Stopped>,
+}
+
+/// Why the scrub stopped before `opened`.
+#[derive(Clone)]
+struct Stopped {
+    /// The first position not checked.
+    position: u64,
+    reason: String,
+    /// True: the chain does not hold there. False: the scrub could not go
+    /// on (storage error, panic), which says nothing about the log.
+    altered: bool,
+}
+
+impl Stopped {
+    fn error(&self) -> LogError {
+        let (position, reason) = (self.position, self.reason.clone());
+        if self.altered {
+            LogError::Altered { position, reason }
+        } else {
+            LogError::Unchecked { position, reason }
+        }
+    }
 }
 
 impl ChainState {
@@ -31,8 +57,31 @@ impl ChainState {
         ChainState {
             opened,
             through: 0,
-            broken: None,
+            stopped: None,
         }
+    }
+
+    /// Everything up to `opened` already checked (by open itself).
+    pub(super) fn checked(opened: u64) -> ChainState {
+        ChainState {
+            through: opened,
+            ..ChainState::new(opened)
+        }
+    }
+
+    /// Sets how far the scrub has come: for tests that stand in for it.
+    #[cfg(test)]
+    pub(super) fn through_for_tests(&mut self, position: u64) {
+        self.through = position;
+    }
+
+    /// `Some(Ok)` once positions up to `last` may be served, `Some(Err)`
+    /// if they never will be, `None` while the scrub is still to reach them.
+    fn servable(&self, last: u64) -> Option<Result<(), LogError>> {
+        if self.through >= last.min(self.opened) {
+            return Some(Ok(()));
+        }
+        self.stopped.as_ref().map(|s| Err(s.error()))
     }
 }
 
@@ -42,20 +91,12 @@ impl Shared {
     }
 
     /// Waits until every position up to `last` that open found is checked;
-    /// an error if the chain is broken at or before `last`.
+    /// an error if the scrub stopped before reaching `last`.
     pub(super) fn wait_checked(&self, last: u64) -> Result<(), LogError> {
         let mut chain = self.chain();
         loop {
-            if let Some((position, reason)) = &chain.broken {
-                if *position <= last {
-                    return Err(LogError::Altered {
-                        position: *position,
-                        reason: reason.clone(),
-                    });
-                }
-            }
-            if chain.through >= last.min(chain.opened) {
-                return Ok(());
+            if let Some(answer) = chain.servable(last) {
+                return answer;
             }
             chain = self
                 .chain_changed
@@ -64,8 +105,43 @@ impl Shared {
         }
     }
 
-    /// Waits for the scrub to finish: the head open found, checked, or
-    /// where the chain is broken.
+    /// [`Shared::wait_checked`] until `deadline`: `Ok(false)` if the scrub
+    /// has not reached `last` by then.
+    pub(super) fn wait_checked_until(
+        &self,
+        last: u64,
+        deadline: Instant,
+    ) -> Result<bool, LogError> {
+        let mut chain = self.chain();
+        loop {
+            if let Some(answer) = chain.servable(last) {
+                return answer.map(|()| true);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(false);
+            }
+            chain = self
+                .chain_changed
+                .wait_timeout(chain, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// The last position that may be served without waiting (`u64::MAX`
+    /// once everything open found is checked).
+    pub(super) fn servable_through(&self) -> u64 {
+        let chain = self.chain();
+        if chain.through >= chain.opened {
+            u64::MAX
+        } else {
+            chain.through
+        }
+    }
+
+    /// Waits for the scrub to finish: the head open found, checked, or why
+    /// the scrub stopped short of it.
     pub(super) fn wait_scrubbed(&self) -> Result<u64, LogError> {
         let opened = self.chain().opened;
         self.wait_checked(opened).map(|()| opened)
@@ -76,13 +152,13 @@ impl Shared {
         self.chain_changed.notify_all();
     }
 
-    fn broken_at(&self, position: u64, reason: String) {
-        self.poison(format!(
-            "the stored log is altered at position {position}: {reason}"
-        ));
+    fn stopped_at(&self, stopped: Stopped) {
+        self.poison(stopped.error().to_string());
         let mut chain = self.chain();
-        if chain.broken.is_none() {
-            chain.broken = Some((position, reason));
+        if chain.stopped.is_none() {
+            // Everything before the first bad position was checked.
+            chain.through = chain.through.max(stopped.position.saturating_sub(1));
+            chain.stopped = Some(stopped);
         }
         drop(chain);
         self.chain_changed.notify_all();
@@ -96,20 +172,32 @@ pub(super) fn scrub(shared: &Shared, opened: Head) {
     let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         check_chain(shared, &opened)
     }));
-    let broken = match checked {
+    let next = || shared.chain().through + 1;
+    let stopped = match checked {
         Ok(Ok(())) => return,
-        Ok(Err(OpenError::Corrupt { position, reason })) => (position, reason),
-        Ok(Err(other)) => (
-            shared.chain().through + 1,
-            format!("cannot be read: {other}"),
-        ),
-        Err(panic) => (
-            shared.chain().through + 1,
-            format!("the scrub panicked: {}", panic_message(panic.as_ref())),
-        ),
+        Ok(Err(OpenError::Corrupt { position, reason })) => Stopped {
+            position,
+            reason,
+            altered: true,
+        },
+        Ok(Err(other)) => Stopped {
+            position: next(),
+            reason: other.to_string(),
+            altered: false,
+        },
+        Err(panic) => Stopped {
+            position: next(),
+            reason: format!("the scrub panicked: {}", panic_message(panic.as_ref())),
+            altered: false,
+        },
     };
-    tracing::error!(position = broken.0, reason = %broken.1, "the scrub found the log altered");
-    shared.broken_at(broken.0, broken.1);
+    tracing::error!(
+        position = stopped.position,
+        reason = %stopped.reason,
+        altered = stopped.altered,
+        "the scrub stopped"
+    );
+    shared.stopped_at(stopped);
 }
 
 fn check_chain(shared: &Shared, opened: &Head) -> Result<(), OpenError> {
@@ -130,7 +218,7 @@ fn check_chain(shared: &Shared, opened: &Head) -> Result<(), OpenError> {
     let end = checker.next_position - 1;
     if end != opened.position || checker.last_hash != opened.hash {
         return Err(OpenError::Corrupt {
-            position: end.min(opened.position) + 1,
+            position: (end + 1).min(opened.position),
             reason: format!(
                 "hash chain broken: the stored log ends at {end}, open found it ending at {} with another hash",
                 opened.position

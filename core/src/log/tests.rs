@@ -340,14 +340,22 @@ fn a_checker_that_panics_fails_the_open_with_an_error() {
         assert_ne!(key, 3, "a checker panic injected by the test");
         rebuild::checked_frame(key, bytes)
     }
-    match rebuild::rebuild_with(&store, options().credit_policy, None, panics_at_3) {
+    match rebuild::rebuild(&store, options().credit_policy, None, panics_at_3) {
         Err(OpenError::Corrupt { position, reason }) => {
             assert_eq!(position, 3, "{reason}");
             assert!(reason.contains("checker thread panicked"), "{reason}");
         }
         other => panic!("expected an error at 3, got {:?}", other.map(|_| ())),
     }
-    assert!(rebuild::rebuild(&store, options().credit_policy, None).is_ok());
+    assert!(
+        rebuild::rebuild(
+            &store,
+            options().credit_policy,
+            None,
+            rebuild::checked_frame
+        )
+        .is_ok()
+    );
 }
 
 /// Within one commit, the first bad event is the one reported, whichever
@@ -549,6 +557,172 @@ fn appends_go_on_while_the_scrub_checks_what_open_found() {
             .unwrap(),
         51
     );
+}
+
+/// One commit holding customers 1 to 3 (positions 1 to 3), the name at
+/// position 3 rewritten with a matching CRC.
+fn one_commit_of_three_with_the_third_rewritten() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    let batch = (1..=3)
+        .map(|i| sample::submit(sample::register_customer(cid(i))))
+        .collect();
+    for r in ledger.submit_batch(batch).unwrap() {
+        r.unwrap();
+    }
+    let store = ledger.inner.shared.store.clone();
+    drop(ledger);
+    let bytes = frame_at(&store, 1);
+    assert_eq!(parse_frame(&bytes).unwrap().events.len(), 3, "one commit");
+    tamper_keeping_the_crc(&store, 1, &bytes, |body| {
+        let at = body.windows(8).rposition(|w| w == b"Hospital").unwrap();
+        body[at] = b'h';
+    });
+    drop(store);
+    dir
+}
+
+/// Runs `f` on a thread of its own and returns its answer; fails the test,
+/// instead of hanging it, if there is none within a minute.
+fn answered_within_a_minute<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(Duration::from_secs(60))
+        .expect("no answer within a minute: it waits for something that never comes")
+}
+
+/// The scrub checks a commit event by event: a break at its third event
+/// still lets the first two be served (a read waiting for the commit as a
+/// whole would wait forever).
+#[test]
+fn a_break_inside_a_commit_still_serves_the_events_before_it() {
+    let dir = one_commit_of_three_with_the_third_rewritten();
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    assert!(matches!(
+        ledger.chain_checked(),
+        Err(LogError::Altered { position: 3, .. })
+    ));
+    let reader = ledger.clone();
+    let (read, stream, delivered, after) = answered_within_a_minute(move || {
+        let mut sub = reader.subscribe(1);
+        let delivered: Vec<u64> = (0..2)
+            .map(|_| {
+                sub.next_timeout(Duration::from_secs(10))
+                    .unwrap()
+                    .unwrap()
+                    .position
+            })
+            .collect();
+        (
+            reader.read(1, 2).map(|e| e.len()),
+            reader.read_stream(StreamId(cid(2).0)).map(|e| e.len()),
+            delivered,
+            sub.next_timeout(Duration::from_secs(10)),
+        )
+    });
+    assert_eq!((read.unwrap(), stream.unwrap()), (2, 1));
+    assert_eq!(delivered, [1, 2]);
+    assert!(matches!(after, Err(LogError::Altered { position: 3, .. })));
+    assert!(matches!(
+        ledger.read(2, 2),
+        Err(LogError::Altered { position: 3, .. })
+    ));
+}
+
+/// A repeated command id is answered from its stored commit, so right after
+/// open that answer waits for the scrub too: here the commit was rewritten
+/// and the repeat is refused with what the scrub found, not answered from
+/// it. (The log is long enough for the scrub to still be busy when the
+/// repeat arrives.)
+#[test]
+fn a_repeat_is_answered_only_from_a_commit_the_scrub_has_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    for chunk in 0..4u128 {
+        let batch = (1..=BATCH_COMMANDS_MAX as u128)
+            .map(|i| sample::submit(sample::register_customer(cid(chunk * 10_000 + i))))
+            .collect();
+        ledger.submit_batch(batch).unwrap();
+    }
+    let last = sample::submit(sample::register_customer(cid(1_000_000)));
+    let original = ledger.submit(last.clone()).unwrap();
+    let key = original.first_position;
+    let store = ledger.inner.shared.store.clone();
+    drop(ledger);
+    let bytes = frame_at(&store, key);
+    let id = *original.event_ids[0].0.as_bytes();
+    tamper_keeping_the_crc(&store, key, &bytes, |body| {
+        let at = body.windows(16).position(|w| w == id).unwrap();
+        body[at] ^= 0xff;
+    });
+    drop(store);
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    match ledger.submit(last) {
+        Err(SubmitError::Log(LogError::Altered { position, .. })) => assert_eq!(position, key),
+        other => panic!("expected the repeat refused as altered at {key}, got {other:?}"),
+    }
+}
+
+/// A subscription waits for the scrub within its own timeout, and then
+/// delivers only what the scrub has checked.
+#[test]
+fn a_subscription_waits_for_the_scrub_no_longer_than_its_timeout() {
+    let (dir, store) = closed_with_customers(4);
+    drop(store);
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    assert_eq!(ledger.chain_checked().unwrap(), 4);
+    let shared = &ledger.inner.shared;
+    // As if the scrub had only checked position 1 so far.
+    *shared.chain.lock().unwrap() = scrub::ChainState::new(4);
+    shared.chain.lock().unwrap().through_for_tests(1);
+    let mut sub = ledger.subscribe(1);
+    assert_eq!(
+        sub.next_timeout(Duration::from_millis(5))
+            .unwrap()
+            .unwrap()
+            .position,
+        1
+    );
+    assert_eq!(sub.next_timeout(Duration::from_millis(5)).unwrap(), None);
+    shared.chain.lock().unwrap().through_for_tests(4);
+    shared.chain_changed.notify_all();
+    assert_eq!(
+        sub.next_timeout(Duration::from_millis(5))
+            .unwrap()
+            .unwrap()
+            .position,
+        2
+    );
+}
+
+/// With `check_chain_at_open`, open recomputes the chain itself: a
+/// rewritten record is refused at open, as before the scrub existed.
+#[test]
+fn open_can_check_the_whole_chain_before_it_returns() {
+    let dir = one_commit_of_three_with_the_third_rewritten();
+    let strict = LedgerOptions {
+        check_chain_at_open: true,
+        ..options()
+    };
+    match Ledger::open(dir.path(), strict) {
+        Err(OpenError::Corrupt { position, reason }) => {
+            assert_eq!(position, 3, "{reason}");
+            assert!(reason.contains("hash chain"), "{reason}");
+        }
+        other => panic!("expected corruption at 3, got {:?}", other.map(|_| ())),
+    }
+    let (dir, store) = closed_with_customers(3);
+    drop(store);
+    let strict = LedgerOptions {
+        check_chain_at_open: true,
+        ..options()
+    };
+    let ledger = Ledger::open(dir.path(), strict).unwrap();
+    assert!(ledger.inner.scrub.is_none());
+    assert_eq!(ledger.chain_checked().unwrap(), 3);
+    assert_eq!(ledger.read(1, 10).unwrap().len(), 3);
 }
 
 #[test]

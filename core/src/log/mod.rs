@@ -52,6 +52,7 @@ const WRITER_THREAD: &str = "arledger-writer";
 const FRAMER_THREAD: &str = "arledger-framer";
 const FLUSHER_THREAD: &str = "arledger-flusher";
 const SCRUB_THREAD: &str = "arledger-scrub";
+const REPEATS_THREAD: &str = "arledger-repeats";
 /// Requests waiting for the writer before submitters block.
 const WRITER_QUEUE_MAX: usize = 1_024;
 /// Decided commits waiting for their flush.
@@ -185,8 +186,10 @@ pub enum LogError {
         /// Why.
         reason: String,
     },
-    /// A flush failed earlier; nothing more is accepted until reopen.
-    #[error("the ledger stopped accepting commands after a storage failure: {0}; reopen it")]
+    /// The ledger stopped accepting commands earlier: a storage failure or
+    /// a broken invariant (reopen to go on), or an altered log. The text
+    /// says which, and what to do.
+    #[error("the ledger stopped accepting commands: {0}")]
     Poisoned(String),
     /// The ledger is shut down.
     #[error("the ledger is closed")]
@@ -242,6 +245,11 @@ pub struct Head {
     pub recorded_at: Option<DateTime<Utc>>,
 }
 
+/// Why the ledger stopped, for a failure that reopening gets past.
+fn until_reopen(why: impl std::fmt::Display) -> String {
+    format!("{why}; reopen the ledger to go on")
+}
+
 /// The message a panic carried, for an error that reports it.
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
     panic
@@ -288,6 +296,13 @@ struct Request {
 struct CommandRecord {
     first_position: u64,
     event_count: u32,
+}
+
+impl CommandRecord {
+    /// The position of the command's last event.
+    fn last_position(&self) -> u64 {
+        self.first_position + u64::from(self.event_count).saturating_sub(1)
+    }
 }
 
 /// Everything the writer decides against. Rebuilt from the log at open.
@@ -350,14 +365,14 @@ impl Drop for Inner {
         // Closing the queue ends the writer, which ends the flusher after
         // the last pending commit is flushed and acknowledged.
         self.tx.take();
-        self.shared
-            .closing
-            .store(true, std::sync::atomic::Ordering::Relaxed);
+        // The scrub stops, and whatever waits for it is told so.
+        self.shared.close_scrub();
         // The last handle may be dropped inside a completion, which runs on
         // one of the ledger's own threads: joining the writer from there
         // would wait on itself. The threads then end on their own.
         let current = std::thread::current();
-        if [WRITER_THREAD, FRAMER_THREAD, FLUSHER_THREAD].contains(&current.name().unwrap_or("")) {
+        let ours = [WRITER_THREAD, FRAMER_THREAD, FLUSHER_THREAD, REPEATS_THREAD];
+        if ours.contains(&current.name().unwrap_or("")) {
             return;
         }
         if let Some(w) = self.writer.take() {
@@ -629,7 +644,8 @@ impl Ledger {
 
     /// Waits for the scrub that open started to finish recomputing the
     /// SHA-256 chain of the log open found: that head's position, or
-    /// [`LogError::Altered`] naming where the chain does not hold.
+    /// [`LogError::Altered`] naming where the chain does not hold, or
+    /// [`LogError::Unchecked`] if the scrub could not go on.
     pub fn chain_checked(&self) -> Result<u64, LogError> {
         self.inner.shared.wait_scrubbed()
     }

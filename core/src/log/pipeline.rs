@@ -65,9 +65,10 @@ pub(super) fn writer_loop(
     let framer = match framer {
         Ok(f) => f,
         Err(e) => {
-            shared.poison(format!("cannot start the framer thread: {e}"));
+            let why = until_reopen(format!("cannot start the framer thread: {e}"));
+            shared.poison(why.clone());
             while let Ok(request) = rx.recv() {
-                complete(request.done, Err(LogError::Poisoned(e.to_string())));
+                complete(request.done, Err(LogError::Poisoned(why.clone())));
             }
             return;
         }
@@ -114,10 +115,10 @@ pub(super) fn writer_loop(
                 ..pending
             },
             Err(panic) => {
-                let why = format!(
+                let why = until_reopen(format!(
                     "internal error while deciding a commit: {}",
                     panic_message(panic.as_ref())
-                );
+                ));
                 shared.poison(why.clone());
                 for done in dones {
                     complete(done, Err(LogError::Poisoned(why.clone())));
@@ -333,9 +334,10 @@ fn framer_loop(
     let flusher = match flusher {
         Ok(f) => f,
         Err(e) => {
-            shared.poison(format!("cannot start the flusher thread: {e}"));
+            let why = until_reopen(format!("cannot start the flusher thread: {e}"));
+            shared.poison(why.clone());
             while let Ok(pending) = rx.recv() {
-                reply_all(pending.replies, || LogError::Poisoned(e.to_string()));
+                reply_all(pending.replies, || LogError::Poisoned(why.clone()));
             }
             return;
         }
@@ -360,7 +362,9 @@ fn framer_loop(
             for e in &pending.events {
                 payload.clear();
                 if let Err(err) = e.event.encode_payload(&mut payload) {
-                    unencodable = Some(format!("event at {position} does not encode: {err}"));
+                    unencodable = Some(until_reopen(format!(
+                        "event at {position} does not encode: {err}"
+                    )));
                     break;
                 }
                 let (batch, index) = e.submission;
@@ -397,8 +401,9 @@ fn framer_loop(
             let stored = shared.store.put(pending.first_position, &frame);
             buffer = frame;
             if let Err(e) = stored {
-                shared.poison(e.to_string());
-                reply_all(pending.replies, || LogError::Poisoned(e.to_string()));
+                let why = until_reopen(e);
+                shared.poison(why.clone());
+                reply_all(pending.replies, || LogError::Poisoned(why.clone()));
                 continue;
             }
             head = Some(Head {
@@ -424,8 +429,28 @@ fn framer_loop(
 }
 
 /// Flushes everything written so far with one `flush`, then advances the
-/// durable head, wakes subscribers and acknowledges, in commit order.
-fn flusher_loop(shared: &Shared, rx: &Receiver<Written>) {
+/// durable head, wakes subscribers and acknowledges, in commit order. A
+/// reply that repeats a command id from a commit the scrub has not checked
+/// yet goes to a thread of its own, which waits for the scrub: the other
+/// acknowledgements do not wait with it.
+fn flusher_loop(shared: &Arc<Shared>, rx: &Receiver<Written>) {
+    let (repeats_tx, repeats_rx) = mpsc::channel::<(Completion, Vec<Decision>)>();
+    let repeats_shared = Arc::clone(shared);
+    let repeats = std::thread::Builder::new()
+        .name(REPEATS_THREAD.into())
+        .spawn(move || {
+            for (done, decisions) in repeats_rx {
+                answer(&repeats_shared, done, decisions);
+            }
+        });
+    let mut repeats = match repeats {
+        Ok(handle) => Some((repeats_tx, handle)),
+        Err(e) => {
+            // Such replies are then answered here, waiting for the scrub.
+            tracing::warn!(error = %e, "cannot start the thread for repeated command ids");
+            None
+        }
+    };
     while let Ok(first) = rx.recv() {
         // Every commit already handed over was written before it was sent,
         // so one flush makes all of them durable.
@@ -450,9 +475,10 @@ fn flusher_loop(shared: &Shared, rx: &Receiver<Written>) {
                 })
             });
             if let Err(e) = durable {
-                shared.poison(e.to_string());
+                let why = until_reopen(e);
+                shared.poison(why.clone());
                 for w in batch {
-                    reply_all(w.replies, || LogError::Poisoned(e.to_string()));
+                    reply_all(w.replies, || LogError::Poisoned(why.clone()));
                 }
                 continue;
             }
@@ -463,25 +489,47 @@ fn flusher_loop(shared: &Shared, rx: &Receiver<Written>) {
         for w in batch {
             answered.push(w.batches);
             for (done, decisions) in w.replies {
-                let results = decisions
-                    .into_iter()
-                    .map(|d| match d {
-                        Decision::Accepted(outcome) => Ok(Ok(outcome)),
-                        Decision::Refused(e) => Ok(Err(e)),
-                        Decision::Repeat {
-                            command_id,
-                            body_hash,
-                            user_id,
-                            record,
-                        } => repeat_outcome(shared, command_id, &body_hash, &user_id, record),
-                    })
-                    .collect::<Result<Vec<_>, LogError>>();
-                complete(done, results);
+                let waits = decisions.iter().any(|d| match d {
+                    Decision::Repeat { record, .. } => !shared.answerable(record.last_position()),
+                    Decision::Accepted(_) | Decision::Refused(_) => false,
+                });
+                match &repeats {
+                    Some((tx, _)) if waits => {
+                        if let Err(mpsc::SendError((done, decisions))) = tx.send((done, decisions))
+                        {
+                            answer(shared, done, decisions);
+                        }
+                    }
+                    _ => answer(shared, done, decisions),
+                }
             }
         }
         // Freed once everyone is answered.
         drop(answered);
     }
+    if let Some((tx, handle)) = repeats.take() {
+        drop(tx);
+        let _ = handle.join();
+    }
+}
+
+/// Answers one reply: accepted and refused commands as decided, repeated
+/// command ids from their stored commits.
+fn answer(shared: &Shared, done: Completion, decisions: Vec<Decision>) {
+    let results = decisions
+        .into_iter()
+        .map(|d| match d {
+            Decision::Accepted(outcome) => Ok(Ok(outcome)),
+            Decision::Refused(e) => Ok(Err(e)),
+            Decision::Repeat {
+                command_id,
+                body_hash,
+                user_id,
+                record,
+            } => repeat_outcome(shared, command_id, &body_hash, &user_id, record),
+        })
+        .collect::<Result<Vec<_>, LogError>>();
+    complete(done, results);
 }
 
 /// The answer to a repeated command id, from the original's commit (it is
@@ -498,7 +546,7 @@ fn repeat_outcome(
     record: CommandRecord,
 ) -> Result<Result<Outcome, CommandError>, LogError> {
     let count = usize::try_from(record.event_count).unwrap_or(usize::MAX);
-    let last_position = record.first_position + u64::from(record.event_count) - 1;
+    let last_position = record.last_position();
     let gap = |found: usize| LogError::Gap {
         expected: record.first_position + u64::try_from(found).unwrap_or(0),
         found: last_position,

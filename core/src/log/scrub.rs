@@ -6,7 +6,9 @@
 //! forger would, needs SHA-256 to be told apart.
 //!
 //! Until the scrub has passed a position, whatever would serve it waits:
-//! reads, and the answer to a repeated command id. Commands are decided and
+//! reads, subscriptions (within their timeout), and the answer to a
+//! repeated command id (on a thread of its own, so that other
+//! acknowledgements do not wait with it). Commands are decided and
 //! appended meanwhile, against the write model open folded. If the scrub
 //! finds the chain broken, nothing from that position on is served and the
 //! ledger accepts no more commands (it is poisoned); what was appended in
@@ -127,6 +129,28 @@ impl Shared {
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
         }
+    }
+
+    /// Whether what serves positions up to `last` can be answered now,
+    /// served or refused, without waiting for the scrub.
+    pub(super) fn answerable(&self, last: u64) -> bool {
+        self.chain().servable(last).is_some()
+    }
+
+    /// Stops the scrub as the ledger closes: whatever still waits for it is
+    /// told that the rest was not checked.
+    pub(super) fn close_scrub(&self) {
+        self.closing.store(true, Ordering::Relaxed);
+        let mut chain = self.chain();
+        if chain.through < chain.opened && chain.stopped.is_none() {
+            chain.stopped = Some(Stopped {
+                position: chain.through + 1,
+                reason: "the ledger closed before the scrub got there".into(),
+                altered: false,
+            });
+        }
+        drop(chain);
+        self.chain_changed.notify_all();
     }
 
     /// The last position that may be served without waiting (`u64::MAX`

@@ -533,22 +533,54 @@ fn a_rewritten_event_with_a_valid_crc_breaks_the_chain_at_its_position() {
     assert_eq!(ledger.head().position, 3);
 }
 
-/// Right after open, appends go on while the scrub checks the chain, and
-/// reads of what open found wait for it; the scrub ends at the head open
-/// found.
+/// Once the real scrub is done, sets its progress back, as if it had only
+/// checked up to `through` of what open found: it stands still there until
+/// the test moves it with `scrub_reaches`.
+fn as_if_the_scrub_were_at(ledger: &Ledger, through: u64) {
+    let opened = ledger.chain_checked().unwrap();
+    let mut chain = scrub::ChainState::new(opened);
+    chain.through_for_tests(through);
+    *ledger.inner.shared.chain.lock().unwrap() = chain;
+}
+
+/// Moves the stand-in scrub of `as_if_the_scrub_were_at` on.
+fn scrub_reaches(ledger: &Ledger, through: u64) {
+    let shared = &ledger.inner.shared;
+    shared.chain.lock().unwrap().through_for_tests(through);
+    shared.chain_changed.notify_all();
+}
+
+/// While the scrub checks what open found, commands are decided and
+/// acknowledged, and reads of what it has not checked wait for it.
 #[test]
 fn appends_go_on_while_the_scrub_checks_what_open_found() {
     let (dir, store) = closed_with_customers(50);
     drop(store);
     let ledger = Ledger::open(dir.path(), options()).unwrap();
-    let appended = accepted(&ledger, sample::register_customer(cid(51)));
+    as_if_the_scrub_were_at(&ledger, 10);
+    let writer = ledger.clone();
+    let appended =
+        answered_within_a_minute(move || accepted(&writer, sample::register_customer(cid(51))));
     assert_eq!(appended.first_position, 51);
-    assert_eq!(ledger.read(1, 100).unwrap().len(), 51);
-    assert_eq!(ledger.chain_checked().unwrap(), 50);
+    assert_eq!(ledger.read(1, 10).unwrap().len(), 10);
+    let (tx, rx) = mpsc::channel();
+    let reader = ledger.clone();
+    let waiting = std::thread::spawn(move || {
+        let _ = tx.send(reader.read(1, 100).map(|e| e.len()));
+    });
+    // A read that did not wait would answer within microseconds; one that
+    // waits cannot answer before the scrub moves on.
+    assert!(
+        matches!(
+            rx.recv_timeout(Duration::from_millis(200)),
+            Err(mpsc::RecvTimeoutError::Timeout)
+        ),
+        "a read of unchecked positions was answered before the scrub got there"
+    );
+    scrub_reaches(&ledger, 50);
+    assert_eq!(rx.recv().unwrap().unwrap(), 51);
+    waiting.join().unwrap();
     assert_eq!(ledger.verify().unwrap(), 51);
-    drop(ledger);
-    // Dropped while its scrub may still run, a ledger releases the store.
-    let ledger = Ledger::open(dir.path(), options()).unwrap();
     drop(ledger);
     assert_eq!(
         Ledger::open(dir.path(), options())
@@ -556,6 +588,84 @@ fn appends_go_on_while_the_scrub_checks_what_open_found() {
             .chain_checked()
             .unwrap(),
         51
+    );
+}
+
+/// A repeated command id whose commit the scrub has not checked waits for
+/// it on a thread of its own: the acknowledgements of other commands do not
+/// wait with it, and it is answered, with its original outcome, once the
+/// scrub has passed.
+#[test]
+fn a_repeat_waiting_for_the_scrub_holds_up_no_other_acknowledgement() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    for i in 1..=4 {
+        accepted(&ledger, sample::register_customer(cid(i)));
+    }
+    let repeated = sample::submit(sample::register_customer(cid(5)));
+    let original = ledger.submit(repeated.clone()).unwrap();
+    drop(ledger);
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    as_if_the_scrub_were_at(&ledger, 2);
+    let (tx, repeat) = mpsc::channel();
+    ledger.submit_with(
+        vec![repeated],
+        Box::new(move |r| {
+            let _ = tx.send(r);
+        }),
+    );
+    let writer = ledger.clone();
+    let fresh =
+        answered_within_a_minute(move || accepted(&writer, sample::register_customer(cid(6))));
+    assert_eq!(fresh.first_position, 6);
+    assert!(
+        matches!(repeat.try_recv(), Err(mpsc::TryRecvError::Empty)),
+        "the repeat was answered from a commit the scrub had not checked"
+    );
+    scrub_reaches(&ledger, 5);
+    let answered = repeat.recv().unwrap().unwrap().pop().unwrap().unwrap();
+    assert_eq!(
+        answered,
+        Outcome {
+            duplicate: true,
+            ..original
+        }
+    );
+}
+
+/// A ledger dropped while a repeat waits for the scrub closes at once; the
+/// repeat is told its commit was not checked, and the store is released.
+#[test]
+fn closing_while_a_repeat_waits_for_the_scrub_tells_it_and_releases_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    let repeated = sample::submit(sample::register_customer(cid(1)));
+    ledger.submit(repeated.clone()).unwrap();
+    accepted(&ledger, sample::register_customer(cid(2)));
+    drop(ledger);
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    as_if_the_scrub_were_at(&ledger, 0);
+    let (tx, repeat) = mpsc::channel();
+    ledger.submit_with(
+        vec![repeated],
+        Box::new(move |r| {
+            let _ = tx.send(r);
+        }),
+    );
+    answered_within_a_minute(move || drop(ledger));
+    match repeat.recv().unwrap() {
+        Err(LogError::Unchecked { position, reason }) => {
+            assert_eq!(position, 1, "{reason}");
+            assert!(reason.contains("closed"), "{reason}");
+        }
+        other => panic!("expected the repeat told its commit is unchecked, got {other:?}"),
+    }
+    assert_eq!(
+        Ledger::open(dir.path(), options())
+            .unwrap()
+            .chain_checked()
+            .unwrap(),
+        2
     );
 }
 
@@ -659,8 +769,12 @@ fn a_repeat_is_answered_only_from_a_commit_the_scrub_has_checked() {
     });
     drop(store);
     let ledger = Ledger::open(dir.path(), options()).unwrap();
+    // Refused either way: by the scrub's finding, or, if the scrub got
+    // there before the repeat reached the writer, by the poisoned ledger.
     match ledger.submit(last) {
         Err(SubmitError::Log(LogError::Altered { position, .. })) => assert_eq!(position, key),
+        Err(SubmitError::Log(LogError::Poisoned(why)))
+            if why.contains(&format!("altered at position {key}")) => {}
         other => panic!("expected the repeat refused as altered at {key}, got {other:?}"),
     }
 }
@@ -672,29 +786,28 @@ fn a_subscription_waits_for_the_scrub_no_longer_than_its_timeout() {
     let (dir, store) = closed_with_customers(4);
     drop(store);
     let ledger = Ledger::open(dir.path(), options()).unwrap();
-    assert_eq!(ledger.chain_checked().unwrap(), 4);
-    let shared = &ledger.inner.shared;
-    // As if the scrub had only checked position 1 so far.
-    *shared.chain.lock().unwrap() = scrub::ChainState::new(4);
-    shared.chain.lock().unwrap().through_for_tests(1);
-    let mut sub = ledger.subscribe(1);
-    assert_eq!(
-        sub.next_timeout(Duration::from_millis(5))
-            .unwrap()
-            .unwrap()
-            .position,
-        1
-    );
-    assert_eq!(sub.next_timeout(Duration::from_millis(5)).unwrap(), None);
-    shared.chain.lock().unwrap().through_for_tests(4);
-    shared.chain_changed.notify_all();
-    assert_eq!(
-        sub.next_timeout(Duration::from_millis(5))
-            .unwrap()
-            .unwrap()
-            .position,
-        2
-    );
+    as_if_the_scrub_were_at(&ledger, 1);
+    let subscriber = ledger.clone();
+    let (first, second, sub) = answered_within_a_minute(move || {
+        let mut sub = subscriber.subscribe(1);
+        let first = sub.next_timeout(Duration::from_millis(5)).unwrap();
+        let second = sub.next_timeout(Duration::from_millis(5)).unwrap();
+        (first.map(|e| e.position), second, sub)
+    });
+    assert_eq!((first, second), (Some(1), None));
+    scrub_reaches(&ledger, 4);
+    let mut sub = sub;
+    let delivered = answered_within_a_minute(move || {
+        (0..3)
+            .map(|_| {
+                sub.next_timeout(Duration::from_millis(5))
+                    .unwrap()
+                    .unwrap()
+                    .position
+            })
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(delivered, [2, 3, 4]);
 }
 
 /// With `check_chain_at_open`, open recomputes the chain itself: a

@@ -543,6 +543,21 @@ fn as_if_the_scrub_were_at(ledger: &Ledger, through: u64) {
     *ledger.inner.shared.chain.lock().unwrap() = chain;
 }
 
+/// Submits `submission` and returns where its answer will arrive.
+fn submitted_without_waiting(
+    ledger: &Ledger,
+    submission: Submission,
+) -> mpsc::Receiver<BatchResult> {
+    let (tx, answer) = mpsc::channel();
+    ledger.submit_with(
+        vec![submission],
+        Box::new(move |r| {
+            let _ = tx.send(r);
+        }),
+    );
+    answer
+}
+
 /// Moves the stand-in scrub of `as_if_the_scrub_were_at` on.
 fn scrub_reaches(ledger: &Ledger, through: u64) {
     let shared = &ledger.inner.shared;
@@ -607,13 +622,7 @@ fn a_repeat_waiting_for_the_scrub_holds_up_no_other_acknowledgement() {
     drop(ledger);
     let ledger = Ledger::open(dir.path(), options()).unwrap();
     as_if_the_scrub_were_at(&ledger, 2);
-    let (tx, repeat) = mpsc::channel();
-    ledger.submit_with(
-        vec![repeated],
-        Box::new(move |r| {
-            let _ = tx.send(r);
-        }),
-    );
+    let repeat = submitted_without_waiting(&ledger, repeated);
     let writer = ledger.clone();
     let fresh =
         answered_within_a_minute(move || accepted(&writer, sample::register_customer(cid(6))));
@@ -645,13 +654,7 @@ fn closing_while_a_repeat_waits_for_the_scrub_tells_it_and_releases_the_store() 
     drop(ledger);
     let ledger = Ledger::open(dir.path(), options()).unwrap();
     as_if_the_scrub_were_at(&ledger, 0);
-    let (tx, repeat) = mpsc::channel();
-    ledger.submit_with(
-        vec![repeated],
-        Box::new(move |r| {
-            let _ = tx.send(r);
-        }),
-    );
+    let repeat = submitted_without_waiting(&ledger, repeated);
     answered_within_a_minute(move || drop(ledger));
     match repeat.recv().unwrap() {
         Err(LogError::Unchecked { position, reason }) => {

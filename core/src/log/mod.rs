@@ -11,7 +11,6 @@ mod scrub;
 mod store;
 
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -33,7 +32,6 @@ use codec::{
     StoredEvent, encode_canonical, event_hash, parse_frame,
 };
 use pipeline::writer_loop;
-use rebuild::ChainChecker;
 pub use store::{
     AcknowledgedHead, HEAD_FILE, SEGMENT_SIZE, StoreError, config as sled_config, open_sled,
 };
@@ -326,8 +324,6 @@ struct Shared {
     /// How far the scrub has checked the SHA-256 chain (see `scrub`).
     chain: Mutex<scrub::ChainState>,
     chain_changed: Condvar,
-    /// Set when the last handle is dropped: the scrub stops.
-    closing: AtomicBool,
 }
 
 impl Shared {
@@ -428,6 +424,8 @@ impl Ledger {
         if let Some(acknowledged) = acknowledged {
             check_acknowledged(&acknowledged, &head, rebuilt.watched)?;
         }
+        // The scrub checks the chain after open, unless open just did.
+        let scrubbing = head.position > 0 && !options.check_chain_at_open;
         if acknowledged.is_none_or(|a| a.position != head.position) {
             store.record_head(&AcknowledgedHead {
                 position: head.position,
@@ -441,13 +439,11 @@ impl Ledger {
             head: Mutex::new(head),
             head_changed: Condvar::new(),
             poisoned: Mutex::new(None),
-            chain: Mutex::new(if options.check_chain_at_open {
-                scrub::ChainState::checked(head.position)
-            } else {
-                scrub::ChainState::new(head.position)
-            }),
+            chain: Mutex::new(scrub::ChainState::new(
+                head.position,
+                if scrubbing { 0 } else { head.position },
+            )),
             chain_changed: Condvar::new(),
-            closing: AtomicBool::new(false),
         });
         let (tx, rx) = mpsc::sync_channel::<Request>(WRITER_QUEUE_MAX);
         let writer_shared = Arc::clone(&shared);
@@ -458,7 +454,7 @@ impl Ledger {
             .spawn(move || writer_loop(&writer_shared, clock.as_ref(), &rx, commit_max))
             .map_err(OpenError::Thread)?;
         // (If it cannot start, dropping the queue ends the writer.)
-        let scrub = if head.position > 0 && !options.check_chain_at_open {
+        let scrub = if scrubbing {
             let scrub_shared = Arc::clone(&shared);
             let spawned = std::thread::Builder::new()
                 .name(SCRUB_THREAD.into())
@@ -655,25 +651,8 @@ impl Ledger {
     /// this ledger acknowledged.
     pub fn verify(&self) -> Result<u64, OpenError> {
         let head = self.head();
-        let mut checker = ChainChecker::new();
-        for item in self.inner.shared.store.frames_from(1)? {
-            let (first, bytes) = item?;
-            if first > head.position {
-                break;
-            }
-            checker.frame(first, &bytes)?;
-        }
-        let end = checker.next_position - 1;
-        if end != head.position || checker.last_hash != head.hash {
-            return Err(OpenError::Corrupt {
-                position: end.min(head.position) + 1,
-                reason: format!(
-                    "the stored log ends at {end}, the ledger acknowledged up to {} with another hash",
-                    head.position
-                ),
-            });
-        }
-        Ok(end)
+        rebuild::check_chain_to(&self.inner.shared.store, &head, |_| true)?;
+        Ok(head.position)
     }
 }
 
@@ -741,11 +720,8 @@ impl Subscription {
             } else {
                 drop(head);
             }
-            let checked = match started.checked_add(timeout) {
-                Some(deadline) => shared.wait_checked_until(next, deadline)?,
-                None => shared.wait_checked(next).map(|()| true)?,
-            };
-            if !checked {
+            // (A timeout too long to add to now waits as long as it takes.)
+            if !shared.wait_checked_until(next, started.checked_add(timeout))? {
                 return Ok(None);
             }
             // Only as far as the scrub has come, so that the read does not

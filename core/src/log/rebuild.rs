@@ -80,6 +80,40 @@ impl ChainChecker {
     }
 }
 
+/// Checks the stored log from position 1 up to `head`, its SHA-256 chain
+/// included, and that it ends exactly there with `head`'s hash: what
+/// [`Ledger::verify`] and the scrub do. After each frame, `checked` is told
+/// the last position it holds; returning `false` stops the check early
+/// (with `Ok`).
+pub(super) fn check_chain_to(
+    store: &Store,
+    head: &Head,
+    mut checked: impl FnMut(u64) -> bool,
+) -> Result<(), OpenError> {
+    let mut checker = ChainChecker::new();
+    for item in store.frames_from(1)? {
+        let (first, bytes) = item?;
+        if first > head.position {
+            break;
+        }
+        checker.frame(first, &bytes)?;
+        if !checked(checker.next_position - 1) {
+            return Ok(());
+        }
+    }
+    let end = checker.next_position - 1;
+    if end != head.position || checker.last_hash != head.hash {
+        return Err(OpenError::Corrupt {
+            position: (end + 1).min(head.position),
+            reason: format!(
+                "hash chain broken: the stored log ends at {end}, the ledger's head is {} with another hash",
+                head.position
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// What linking needs of a checked frame.
 struct FrameEnds {
     prev_hash: Hash,

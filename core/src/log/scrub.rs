@@ -16,7 +16,6 @@
 //! `LedgerOptions::check_chain_at_open`, open recomputes the chain itself
 //! and no scrub runs.
 
-use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use super::*;
@@ -54,20 +53,13 @@ impl Stopped {
 }
 
 impl ChainState {
-    /// Nothing checked yet of a log open found ending at `opened`.
-    pub(super) fn new(opened: u64) -> ChainState {
+    /// A log open found ending at `opened`, checked up to `through` (0 for
+    /// the scrub to do; `opened` when open checked the chain itself).
+    pub(super) fn new(opened: u64, through: u64) -> ChainState {
         ChainState {
             opened,
-            through: 0,
+            through,
             stopped: None,
-        }
-    }
-
-    /// Everything up to `opened` already checked (by open itself).
-    pub(super) fn checked(opened: u64) -> ChainState {
-        ChainState {
-            through: opened,
-            ..ChainState::new(opened)
         }
     }
 
@@ -95,39 +87,38 @@ impl Shared {
     /// Waits until every position up to `last` that open found is checked;
     /// an error if the scrub stopped before reaching `last`.
     pub(super) fn wait_checked(&self, last: u64) -> Result<(), LogError> {
-        let mut chain = self.chain();
-        loop {
-            if let Some(answer) = chain.servable(last) {
-                return answer;
-            }
-            chain = self
-                .chain_changed
-                .wait(chain)
-                .unwrap_or_else(|e| e.into_inner());
-        }
+        self.wait_checked_until(last, None).map(drop)
     }
 
-    /// [`Shared::wait_checked`] until `deadline`: `Ok(false)` if the scrub
-    /// has not reached `last` by then.
+    /// [`Shared::wait_checked`], giving up at `deadline` if there is one:
+    /// `Ok(false)` if the scrub has not reached `last` by then.
     pub(super) fn wait_checked_until(
         &self,
         last: u64,
-        deadline: Instant,
+        deadline: Option<Instant>,
     ) -> Result<bool, LogError> {
         let mut chain = self.chain();
         loop {
             if let Some(answer) = chain.servable(last) {
                 return answer.map(|()| true);
             }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Ok(false);
-            }
-            chain = self
-                .chain_changed
-                .wait_timeout(chain, left)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            chain = match deadline {
+                None => self
+                    .chain_changed
+                    .wait(chain)
+                    .unwrap_or_else(|e| e.into_inner()),
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Ok(false);
+                    }
+                    let (chain, _) = self
+                        .chain_changed
+                        .wait_timeout(chain, left)
+                        .unwrap_or_else(|e| e.into_inner());
+                    chain
+                }
+            };
         }
     }
 
@@ -140,7 +131,6 @@ impl Shared {
     /// Stops the scrub as the ledger closes: whatever still waits for it is
     /// told that the rest was not checked.
     pub(super) fn close_scrub(&self) {
-        self.closing.store(true, Ordering::Relaxed);
         let mut chain = self.chain();
         if chain.through < chain.opened && chain.stopped.is_none() {
             chain.stopped = Some(Stopped {
@@ -171,9 +161,15 @@ impl Shared {
         self.wait_checked(opened).map(|()| opened)
     }
 
-    fn checked_through(&self, position: u64) {
-        self.chain().through = position;
+    /// Records that the scrub checked up to `position`; `false` once it has
+    /// been stopped (the ledger is closing), so that it ends.
+    fn checked_through(&self, position: u64) -> bool {
+        let mut chain = self.chain();
+        chain.through = chain.through.max(position);
+        let go_on = chain.stopped.is_none();
+        drop(chain);
         self.chain_changed.notify_all();
+        go_on
     }
 
     fn stopped_at(&self, stopped: Stopped) {
@@ -194,11 +190,15 @@ impl Shared {
 /// the rest unchecked, once the ledger is closing: nobody reads then.
 pub(super) fn scrub(shared: &Shared, opened: Head) {
     let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        check_chain(shared, &opened)
+        // The last position waits for the check of the log's end.
+        let checked = rebuild::check_chain_to(&shared.store, &opened, |end| {
+            shared.checked_through(end.min(opened.position.saturating_sub(1)))
+        });
+        checked.map(|()| shared.checked_through(opened.position))
     }));
     let next = || shared.chain().through + 1;
     let stopped = match checked {
-        Ok(Ok(())) => return,
+        Ok(Ok(_)) => return,
         Ok(Err(OpenError::Corrupt { position, reason })) => Stopped {
             position,
             reason,
@@ -222,33 +222,4 @@ pub(super) fn scrub(shared: &Shared, opened: Head) {
         "the scrub stopped"
     );
     shared.stopped_at(stopped);
-}
-
-fn check_chain(shared: &Shared, opened: &Head) -> Result<(), OpenError> {
-    let mut checker = ChainChecker::new();
-    for item in shared.store.frames_from(1)? {
-        if shared.closing.load(Ordering::Relaxed) {
-            return Ok(());
-        }
-        let (first, bytes) = item?;
-        if first > opened.position {
-            break;
-        }
-        checker.frame(first, &bytes)?;
-        // The last position waits for the check of the end below.
-        let end = checker.next_position - 1;
-        shared.checked_through(end.min(opened.position.saturating_sub(1)));
-    }
-    let end = checker.next_position - 1;
-    if end != opened.position || checker.last_hash != opened.hash {
-        return Err(OpenError::Corrupt {
-            position: (end + 1).min(opened.position),
-            reason: format!(
-                "hash chain broken: the stored log ends at {end}, open found it ending at {} with another hash",
-                opened.position
-            ),
-        });
-    }
-    shared.checked_through(end);
-    Ok(())
 }

@@ -538,9 +538,7 @@ fn a_rewritten_event_with_a_valid_crc_breaks_the_chain_at_its_position() {
 /// the test moves it with `scrub_reaches`.
 fn as_if_the_scrub_were_at(ledger: &Ledger, through: u64) {
     let opened = ledger.chain_checked().unwrap();
-    let mut chain = scrub::ChainState::new(opened);
-    chain.through_for_tests(through);
-    *ledger.inner.shared.chain.lock().unwrap() = chain;
+    *ledger.inner.shared.chain.lock().unwrap() = scrub::ChainState::new(opened, through);
 }
 
 /// Submits `submission` and returns where its answer will arrive.

@@ -243,11 +243,6 @@ pub struct Head {
     pub recorded_at: Option<DateTime<Utc>>,
 }
 
-/// Why the ledger stopped, for a failure that reopening gets past.
-fn until_reopen(why: impl std::fmt::Display) -> String {
-    format!("{why}; reopen the ledger to go on")
-}
-
 /// The message a panic carried, for an error that reports it.
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
     panic
@@ -346,6 +341,14 @@ impl Shared {
         tracing::error!(reason = %why, "ledger stops accepting commands");
         let mut p = self.poisoned.lock().unwrap_or_else(|e| e.into_inner());
         p.get_or_insert(why);
+    }
+
+    /// Stops the ledger for a failure that reopening gets past (storage,
+    /// a thread, a broken invariant); returns the reason to answer with.
+    fn stop_until_reopen(&self, what: impl std::fmt::Display) -> String {
+        let why = format!("{what}; reopen the ledger to go on");
+        self.poison(why.clone());
+        why
     }
 }
 

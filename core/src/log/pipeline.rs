@@ -65,8 +65,7 @@ pub(super) fn writer_loop(
     let framer = match framer {
         Ok(f) => f,
         Err(e) => {
-            let why = until_reopen(format!("cannot start the framer thread: {e}"));
-            shared.poison(why.clone());
+            let why = shared.stop_until_reopen(format!("cannot start the framer thread: {e}"));
             while let Ok(request) = rx.recv() {
                 complete(request.done, Err(LogError::Poisoned(why.clone())));
             }
@@ -115,11 +114,10 @@ pub(super) fn writer_loop(
                 ..pending
             },
             Err(panic) => {
-                let why = until_reopen(format!(
+                let why = shared.stop_until_reopen(format!(
                     "internal error while deciding a commit: {}",
                     panic_message(panic.as_ref())
                 ));
-                shared.poison(why.clone());
                 for done in dones {
                     complete(done, Err(LogError::Poisoned(why.clone())));
                 }
@@ -334,8 +332,7 @@ fn framer_loop(
     let flusher = match flusher {
         Ok(f) => f,
         Err(e) => {
-            let why = until_reopen(format!("cannot start the flusher thread: {e}"));
-            shared.poison(why.clone());
+            let why = shared.stop_until_reopen(format!("cannot start the flusher thread: {e}"));
             while let Ok(pending) = rx.recv() {
                 reply_all(pending.replies, || LogError::Poisoned(why.clone()));
             }
@@ -362,9 +359,7 @@ fn framer_loop(
             for e in &pending.events {
                 payload.clear();
                 if let Err(err) = e.event.encode_payload(&mut payload) {
-                    unencodable = Some(until_reopen(format!(
-                        "event at {position} does not encode: {err}"
-                    )));
+                    unencodable = Some(format!("event at {position} does not encode: {err}"));
                     break;
                 }
                 let (batch, index) = e.submission;
@@ -389,8 +384,8 @@ fn framer_loop(
                 );
                 position += 1;
             }
-            if let Some(why) = unencodable {
-                shared.poison(why.clone());
+            if let Some(what) = unencodable {
+                let why = shared.stop_until_reopen(what);
                 reply_all(pending.replies, || LogError::Poisoned(why.clone()));
                 continue;
             }
@@ -401,8 +396,7 @@ fn framer_loop(
             let stored = shared.store.put(pending.first_position, &frame);
             buffer = frame;
             if let Err(e) = stored {
-                let why = until_reopen(e);
-                shared.poison(why.clone());
+                let why = shared.stop_until_reopen(e);
                 reply_all(pending.replies, || LogError::Poisoned(why.clone()));
                 continue;
             }
@@ -434,23 +428,9 @@ fn framer_loop(
 /// yet goes to a thread of its own, which waits for the scrub: the other
 /// acknowledgements do not wait with it.
 fn flusher_loop(shared: &Arc<Shared>, rx: &Receiver<Written>) {
-    let (repeats_tx, repeats_rx) = mpsc::channel::<(Completion, Vec<Decision>)>();
-    let repeats_shared = Arc::clone(shared);
-    let repeats = std::thread::Builder::new()
-        .name(REPEATS_THREAD.into())
-        .spawn(move || {
-            for (done, decisions) in repeats_rx {
-                answer(&repeats_shared, done, decisions);
-            }
-        });
-    let mut repeats = match repeats {
-        Ok(handle) => Some((repeats_tx, handle)),
-        Err(e) => {
-            // Such replies are then answered here, waiting for the scrub.
-            tracing::warn!(error = %e, "cannot start the thread for repeated command ids");
-            None
-        }
-    };
+    // Started the first time a repeat must wait (so only after an open
+    // whose scrub is still running).
+    let mut repeats: Option<Repeats> = None;
     while let Ok(first) = rx.recv() {
         // Every commit already handed over was written before it was sent,
         // so one flush makes all of them durable.
@@ -475,8 +455,7 @@ fn flusher_loop(shared: &Arc<Shared>, rx: &Receiver<Written>) {
                 })
             });
             if let Err(e) = durable {
-                let why = until_reopen(e);
-                shared.poison(why.clone());
+                let why = shared.stop_until_reopen(e);
                 for w in batch {
                     reply_all(w.replies, || LogError::Poisoned(why.clone()));
                 }
@@ -493,6 +472,9 @@ fn flusher_loop(shared: &Arc<Shared>, rx: &Receiver<Written>) {
                     Decision::Repeat { record, .. } => !shared.answerable(record.last_position()),
                     Decision::Accepted(_) | Decision::Refused(_) => false,
                 });
+                if waits && repeats.is_none() {
+                    repeats = start_repeats(shared);
+                }
                 match &repeats {
                     Some((tx, _)) if waits => {
                         if let Err(mpsc::SendError((done, decisions))) = tx.send((done, decisions))
@@ -507,9 +489,33 @@ fn flusher_loop(shared: &Arc<Shared>, rx: &Receiver<Written>) {
         // Freed once everyone is answered.
         drop(answered);
     }
-    if let Some((tx, handle)) = repeats.take() {
+    if let Some((tx, handle)) = repeats {
         drop(tx);
         let _ = handle.join();
+    }
+}
+
+/// The thread answering replies that wait for the scrub, and its queue.
+type Repeats = (mpsc::Sender<(Completion, Vec<Decision>)>, JoinHandle<()>);
+
+/// Starts the repeats thread; `None` if it cannot start (such replies are
+/// then answered on the flusher, waiting for the scrub there).
+fn start_repeats(shared: &Arc<Shared>) -> Option<Repeats> {
+    let (tx, rx) = mpsc::channel::<(Completion, Vec<Decision>)>();
+    let repeats_shared = Arc::clone(shared);
+    let started = std::thread::Builder::new()
+        .name(REPEATS_THREAD.into())
+        .spawn(move || {
+            for (done, decisions) in rx {
+                answer(&repeats_shared, done, decisions);
+            }
+        });
+    match started {
+        Ok(handle) => Some((tx, handle)),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot start the thread for repeated command ids");
+            None
+        }
     }
 }
 

@@ -67,6 +67,17 @@ fn tamper_keeping_the_crc(store: &Store, key: u64, frame: &[u8], edit: impl FnOn
     store.tamper(key, &body).unwrap();
 }
 
+/// Rewrites the name of the last customer registered in frame `key`
+/// inside its canonical bytes, and fixes the CRC, as a forger would: only
+/// the hash chain can tell.
+fn rename_the_last_customer_keeping_the_crc(store: &Store, key: u64) {
+    let bytes = frame_at(store, key);
+    tamper_keeping_the_crc(store, key, &bytes, |body| {
+        let at = body.windows(8).rposition(|w| w == b"Hospital").unwrap();
+        body[at] = b'h';
+    });
+}
+
 /// Opening `dir` must fail with corruption at `position`, for a reason
 /// that mentions `why`.
 fn assert_corrupt_at(dir: &std::path::Path, position: u64, why: &str) {
@@ -497,13 +508,7 @@ fn a_frame_of_another_format_is_refused_rather_than_misread() {
 #[test]
 fn a_rewritten_event_with_a_valid_crc_breaks_the_chain_at_its_position() {
     let (dir, store) = closed_with_customers(3);
-    let bytes = frame_at(&store, 2);
-    // Rewrite the customer's name inside the canonical bytes, then fix the CRC
-    // as a forger would: only the hash chain can tell.
-    tamper_keeping_the_crc(&store, 2, &bytes, |body| {
-        let at = body.windows(8).position(|w| w == b"Hospital").unwrap();
-        body[at] = b'h';
-    });
+    rename_the_last_customer_keeping_the_crc(&store, 2);
     drop(store);
     let ledger = Ledger::open(dir.path(), options()).unwrap();
     // Read at once: a read that did not wait for the scrub would be served
@@ -541,6 +546,16 @@ fn as_if_the_scrub_were_at(ledger: &Ledger, through: u64) {
     *ledger.inner.shared.chain.lock().unwrap() = scrub::ChainState::new(opened, through);
 }
 
+/// A ledger of `n` customers, reopened, its scrub standing at `through`
+/// (see `as_if_the_scrub_were_at`).
+fn reopened_with_the_scrub_at(n: u128, through: u64) -> (tempfile::TempDir, Ledger) {
+    let (dir, store) = closed_with_customers(n);
+    drop(store);
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    as_if_the_scrub_were_at(&ledger, through);
+    (dir, ledger)
+}
+
 /// Submits `submission` and returns where its answer will arrive.
 fn submitted_without_waiting(
     ledger: &Ledger,
@@ -567,10 +582,7 @@ fn scrub_reaches(ledger: &Ledger, through: u64) {
 /// acknowledged, and reads of what it has not checked wait for it.
 #[test]
 fn appends_go_on_while_the_scrub_checks_what_open_found() {
-    let (dir, store) = closed_with_customers(50);
-    drop(store);
-    let ledger = Ledger::open(dir.path(), options()).unwrap();
-    as_if_the_scrub_were_at(&ledger, 10);
+    let (dir, ledger) = reopened_with_the_scrub_at(50, 10);
     let writer = ledger.clone();
     let appended =
         answered_within_a_minute(move || accepted(&writer, sample::register_customer(cid(51))));
@@ -683,12 +695,12 @@ fn one_commit_of_three_with_the_third_rewritten() -> tempfile::TempDir {
     }
     let store = ledger.inner.shared.store.clone();
     drop(ledger);
-    let bytes = frame_at(&store, 1);
-    assert_eq!(parse_frame(&bytes).unwrap().events.len(), 3, "one commit");
-    tamper_keeping_the_crc(&store, 1, &bytes, |body| {
-        let at = body.windows(8).rposition(|w| w == b"Hospital").unwrap();
-        body[at] = b'h';
-    });
+    assert_eq!(
+        parse_frame(&frame_at(&store, 1)).unwrap().events.len(),
+        3,
+        "one commit"
+    );
+    rename_the_last_customer_keeping_the_crc(&store, 1);
     drop(store);
     dir
 }
@@ -784,10 +796,7 @@ fn a_repeat_is_answered_only_from_a_commit_the_scrub_has_checked() {
 /// delivers only what the scrub has checked.
 #[test]
 fn a_subscription_waits_for_the_scrub_no_longer_than_its_timeout() {
-    let (dir, store) = closed_with_customers(4);
-    drop(store);
-    let ledger = Ledger::open(dir.path(), options()).unwrap();
-    as_if_the_scrub_were_at(&ledger, 1);
+    let (_dir, ledger) = reopened_with_the_scrub_at(4, 1);
     let subscriber = ledger.clone();
     let (first, second, sub) = answered_within_a_minute(move || {
         let mut sub = subscriber.subscribe(1);
@@ -815,12 +824,12 @@ fn a_subscription_waits_for_the_scrub_no_longer_than_its_timeout() {
 /// rewritten record is refused at open, as before the scrub existed.
 #[test]
 fn open_can_check_the_whole_chain_before_it_returns() {
-    let dir = one_commit_of_three_with_the_third_rewritten();
-    let strict = LedgerOptions {
+    let strict = || LedgerOptions {
         check_chain_at_open: true,
         ..options()
     };
-    match Ledger::open(dir.path(), strict) {
+    let dir = one_commit_of_three_with_the_third_rewritten();
+    match Ledger::open(dir.path(), strict()) {
         Err(OpenError::Corrupt { position, reason }) => {
             assert_eq!(position, 3, "{reason}");
             assert!(reason.contains("hash chain"), "{reason}");
@@ -829,11 +838,7 @@ fn open_can_check_the_whole_chain_before_it_returns() {
     }
     let (dir, store) = closed_with_customers(3);
     drop(store);
-    let strict = LedgerOptions {
-        check_chain_at_open: true,
-        ..options()
-    };
-    let ledger = Ledger::open(dir.path(), strict).unwrap();
+    let ledger = Ledger::open(dir.path(), strict()).unwrap();
     assert!(ledger.inner.scrub.is_none());
     assert_eq!(ledger.chain_checked().unwrap(), 3);
     assert_eq!(ledger.read(1, 10).unwrap().len(), 3);

@@ -113,11 +113,16 @@ fn per_second(count: usize, started: Instant) -> u64 {
 }
 
 fn open(path: &Path, commit_size: usize) -> Result<Ledger> {
-    let options = LedgerOptions {
+    Ledger::open(path, options(commit_size)).context("open ledger")
+}
+
+/// The ledger's options in every benchmark: the wall clock, commits of
+/// at most `commit_size` commands.
+fn options(commit_size: usize) -> LedgerOptions {
+    LedgerOptions {
         commit_commands_max: commit_size,
         ..LedgerOptions::new(Arc::new(SystemClock))
-    };
-    Ledger::open(path, options).context("open ledger")
+    }
 }
 
 /// A realistic mix: each round issues an invoice, receives a payment and
@@ -477,6 +482,8 @@ fn raw_sled_keys(
 
 fn domain(commands: usize) -> Result<()> {
     use arledger_core::domain::{Event, WriteModel, decide};
+    use arledger_core::ids::{CommandId, EventId, StreamId};
+    use arledger_core::log::codec;
     let mut model = WriteModel::default();
     let admin = sample::admin();
     let customers: Vec<CustomerId> = (0..1_000).map(|_| CustomerId(Uuid::new_v4())).collect();
@@ -541,6 +548,45 @@ fn domain(commands: usize) -> Result<()> {
     bench(
         "domain_decode_events_per_s",
         per_second(encoded.len(), started),
+    );
+    // The SHA-256 every event costs the append path and the scrub: its
+    // content hash and chain link, over canonical bytes with a full
+    // envelope (the payloads above, the admin as actor).
+    let canonical: Vec<Vec<u8>> = (1u64..)
+        .zip(&encoded)
+        .map(|(position, (event_type, schema_version, payload))| {
+            let mut out = Vec::with_capacity(128 + payload.len());
+            let fields = codec::CanonicalRef {
+                position,
+                stream_id: StreamId(Uuid::new_v4()),
+                stream_version: 1,
+                event_id: EventId(Uuid::new_v4()),
+                event_type,
+                schema_version: *schema_version,
+                recorded_at: SystemClock.now(),
+                command_id: CommandId(Uuid::new_v4()),
+                user_id: &admin.user_id,
+                role: admin.role,
+                correlation_id: None,
+                payload,
+            };
+            codec::encode_canonical(&fields, &mut out);
+            out
+        })
+        .collect();
+    let started = Instant::now();
+    let mut prev = codec::GENESIS_HASH;
+    for (position, bytes) in (1u64..).zip(&canonical) {
+        prev = codec::event_hash(&prev, position, bytes);
+    }
+    std::hint::black_box(prev);
+    bench(
+        "domain_sha256_chain_events_per_s",
+        per_second(canonical.len(), started),
+    );
+    bench(
+        "domain_canonical_bytes_avg",
+        canonical.iter().map(Vec::len).sum::<usize>() / canonical.len().max(1),
     );
     let started = Instant::now();
     let hashes: Vec<_> = work
@@ -614,7 +660,8 @@ fn rebuild(commands: usize, runs: usize) -> Result<()> {
     // does: nothing is reused from an earlier open's memory. Runs alternate
     // the default open (the scrub checks the SHA-256 chain after it) with
     // `check_chain_at_open` (open checks it before it returns).
-    let mut figures: Vec<(String, u64)> = Vec::new();
+    // Each figure's values, in the order the children first print them.
+    let mut figures: Vec<(String, Vec<u64>)> = Vec::new();
     for _ in 0..runs.max(1) {
         for strict in [false, true] {
             let mut child = std::process::Command::new(std::env::current_exe()?);
@@ -634,24 +681,17 @@ fn rebuild(commands: usize, runs: usize) -> Result<()> {
                 let mut parts = line.strip_prefix("BENCH ").unwrap_or("").split(' ');
                 if let (Some(name), Some(Ok(value))) = (parts.next(), parts.next().map(str::parse))
                 {
-                    figures.push((format!("{prefix}{name}"), value));
+                    let name = format!("{prefix}{name}");
+                    match figures.iter_mut().find(|(n, _)| *n == name) {
+                        Some((_, values)) => values.push(value),
+                        None => figures.push((name, vec![value])),
+                    }
                 }
             }
         }
     }
     bench("rebuild_events", head);
-    let mut names: Vec<&String> = Vec::new();
-    for (name, _) in &figures {
-        if !names.contains(&name) {
-            names.push(name);
-        }
-    }
-    for name in names {
-        let mut values: Vec<u64> = figures
-            .iter()
-            .filter(|(n, _)| n == name)
-            .map(|(_, v)| *v)
-            .collect();
+    for (name, mut values) in figures {
         values.sort_unstable();
         if let (Some(low), Some(high)) = (values.first(), values.last()) {
             bench(&format!("{name}_median"), values[values.len() / 2]);
@@ -666,9 +706,8 @@ fn open_once(path: &Path, head: u64, strict: bool) -> Result<()> {
     let (before, total_before) = (thread_cpu(), process_cpu());
     let started = Instant::now();
     let options = LedgerOptions {
-        commit_commands_max: 1_000,
         check_chain_at_open: strict,
-        ..LedgerOptions::new(Arc::new(SystemClock))
+        ..options(1_000)
     };
     let ledger = Ledger::open(path, options).context("open ledger")?;
     let elapsed = started.elapsed();

@@ -4,19 +4,25 @@
 //!
 //! The durability contract is in the crate docs ([`crate`]).
 
+mod bookkeeping;
 pub mod codec;
-mod pipeline;
+mod errors;
+mod flusher;
+mod framer;
 mod rebuild;
 mod scrub;
 mod store;
+mod subscription;
+mod threads;
+mod writer;
 
 use std::path::Path;
-use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
+use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 use uuid::Uuid;
@@ -24,18 +30,24 @@ use uuid::Uuid;
 use crate::clock::Clock;
 use crate::domain::decide::{Context, decide_in};
 use crate::domain::events::PayloadError;
-use crate::domain::state::CreditPolicy;
+use crate::domain::state::{ApplyError, CreditPolicy};
 use crate::domain::{Actor, Command, CommandError, Event, WriteModel};
 use crate::ids::{CommandId, EventId, StreamId};
+use bookkeeping::{BookError, CommandRecord, WriterState, len_u64};
 use codec::{
     BodyHash, CanonicalRef, CommandEntry, DecodeError, FrameBuilder, FrameRef, GENESIS_HASH, Hash,
     StoredEvent, encode_canonical, event_hash, parse_frame,
 };
-use pipeline::writer_loop;
+pub use errors::{LogError, OpenError, SubmitError};
+use flusher::{flusher_loop, repeats_loop};
+use framer::{FramerQueues, Written, framer_loop};
 pub use store::{
     AcknowledgedHead, HEAD_FILE, SEGMENT_SIZE, StoreError, config as sled_config, open_sled,
 };
 use store::{FrameBytes, Store};
+pub use subscription::Subscription;
+use threads::{SPENT_QUEUE_MAX, Threads};
+use writer::{Batch, Decision, Pending, PendingEvent, Reply, WriterQueues, writer_loop};
 
 /// Most commands gathered into one commit.
 pub const COMMIT_COMMANDS_MAX: usize = 5_000;
@@ -46,15 +58,6 @@ pub const EVENTS_PER_COMMAND_MAX: usize = 1_000;
 /// Largest payload of one event, in bytes (a shipment with thousands of
 /// serials and UDIs fits; more must be split into several shipments).
 pub const EVENT_PAYLOAD_BYTES_MAX: usize = 4 * 1024 * 1024;
-const WRITER_THREAD: &str = "arledger-writer";
-const FRAMER_THREAD: &str = "arledger-framer";
-const FLUSHER_THREAD: &str = "arledger-flusher";
-const SCRUB_THREAD: &str = "arledger-scrub";
-const REPEATS_THREAD: &str = "arledger-repeats";
-/// Requests waiting for the writer before submitters block.
-const WRITER_QUEUE_MAX: usize = 1_024;
-/// Decided commits waiting for their flush.
-const FLUSH_QUEUE_MAX: usize = 4;
 
 /// Options for [`Ledger::open`].
 pub struct LedgerOptions {
@@ -138,100 +141,6 @@ pub struct Outcome {
     pub duplicate: bool,
 }
 
-/// The log's failures (as opposed to refused commands).
-#[derive(Debug, thiserror::Error)]
-pub enum LogError {
-    /// sled failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// A stored record does not decode.
-    #[error("record at position {position}: {source}")]
-    Decode {
-        /// Position (or frame start) of the record.
-        position: u64,
-        /// Why.
-        source: DecodeError,
-    },
-    /// The stored log skips positions (damaged after open).
-    #[error("the log skips from position {expected} to {found}; reopen to have it checked")]
-    Gap {
-        /// The position expected next.
-        expected: u64,
-        /// The position found.
-        found: u64,
-    },
-    /// The scrub found a stored record rewritten (its SHA-256 chain does not
-    /// hold): nothing from `position` on is served, and no more commands
-    /// are accepted.
-    #[error(
-        "the stored log is altered at position {position}: {reason}; nothing from there on is served and no command is accepted: restore the log from a copy you trust"
-    )]
-    Altered {
-        /// First position whose stored hash does not hold.
-        position: u64,
-        /// What is wrong.
-        reason: String,
-    },
-    /// The scrub could not check the chain from `position` on (a storage
-    /// error, or a bug): nothing from there on is served and no more
-    /// commands are accepted. This says nothing about the log itself.
-    #[error(
-        "the hash chain could not be checked from position {position}: {reason}; nothing from there on is served and no command is accepted: reopen the ledger"
-    )]
-    Unchecked {
-        /// First position not checked.
-        position: u64,
-        /// Why.
-        reason: String,
-    },
-    /// The ledger stopped accepting commands earlier: a storage failure or
-    /// a broken invariant (reopen to go on), or an altered log. The text
-    /// says which, and what to do.
-    #[error("the ledger stopped accepting commands: {0}")]
-    Poisoned(String),
-    /// The ledger is shut down.
-    #[error("the ledger is closed")]
-    Closed,
-    /// A batch is larger than `BATCH_COMMANDS_MAX`.
-    #[error("a batch holds at most {max} commands, got {got}")]
-    BatchTooLarge {
-        /// Allowed.
-        max: usize,
-        /// Given.
-        got: usize,
-    },
-}
-
-/// Why [`Ledger::open`] failed.
-#[derive(Debug, thiserror::Error)]
-pub enum OpenError {
-    /// sled failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// A thread of the ledger could not be started.
-    #[error("cannot start a ledger thread: {0}")]
-    Thread(std::io::Error),
-    /// The stored log is damaged at `position`; it is not served.
-    #[error("log corrupt at position {position}: {reason}")]
-    Corrupt {
-        /// First position affected.
-        position: u64,
-        /// What is wrong.
-        reason: String,
-    },
-}
-
-/// Why a single `submit` did not succeed.
-#[derive(Debug, thiserror::Error)]
-pub enum SubmitError {
-    /// The command broke a rule; nothing was appended.
-    #[error(transparent)]
-    Refused(#[from] CommandError),
-    /// The log failed.
-    #[error(transparent)]
-    Log(#[from] LogError),
-}
-
 /// The head of the log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Head {
@@ -276,38 +185,36 @@ pub type BatchResult = Result<Vec<Result<Outcome, CommandError>>, LogError>;
 /// queue is full, which stalls every submitter.
 pub type Completion = Box<dyn FnOnce(BatchResult) + Send>;
 
+/// One submission call on its way to the writer.
 struct Request {
-    batch: Vec<(Submission, BodyHash)>,
+    batch: Batch,
     done: Completion,
 }
 
-/// What idempotency remembers of an accepted command in memory. Its body
-/// hash stays in its commit's command table, read only when the id comes
-/// again: that halves the entry (measured side by side with
-/// `arledger-benches rebuild`: median 1.17 M -> 1.33 M events/s).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct CommandRecord {
-    first_position: u64,
-    event_count: u32,
+/// Something waiting for an answer: a completion, alone or with the
+/// decisions it is to be told.
+trait Waiter {
+    fn into_completion(self) -> Completion;
 }
 
-impl CommandRecord {
-    /// The position of the command's last event.
-    fn last_position(&self) -> u64 {
-        self.first_position + u64::from(self.event_count).saturating_sub(1)
+impl Waiter for Completion {
+    fn into_completion(self) -> Completion {
+        self
     }
 }
 
-/// Everything the writer decides against. Rebuilt from the log at open.
-struct WriterState {
-    model: WriteModel,
-    /// Positions of each stream's events; the stream's version is the length.
-    /// Most streams hold one to a few events (an invoice, a payment), so
-    /// their positions live inline, with no allocation per stream.
-    streams: FxHashMap<StreamId, SmallVec<[u64; 2]>>,
-    commands: FxHashMap<CommandId, CommandRecord>,
-    next_position: u64,
-    last_recorded_at: Option<DateTime<Utc>>,
+impl Waiter for Reply {
+    fn into_completion(self) -> Completion {
+        self.0
+    }
+}
+
+/// Fails every waiter with the same error: what each stage does with the
+/// commits it can no longer carry.
+fn fail_all<W: Waiter>(waiters: impl IntoIterator<Item = W>, error: impl Fn() -> LogError) {
+    for waiter in waiters {
+        complete(waiter.into_completion(), Err(error()));
+    }
 }
 
 struct Shared {
@@ -344,19 +251,34 @@ impl Shared {
     }
 
     /// Stops the ledger for a failure that reopening gets past (storage,
-    /// a thread, a broken invariant); returns the reason to answer with.
-    fn stop_until_reopen(&self, what: impl std::fmt::Display) -> String {
+    /// a broken invariant) and fails `waiters` with the reason.
+    fn stop_and_fail<W: Waiter>(
+        &self,
+        what: impl std::fmt::Display,
+        waiters: impl IntoIterator<Item = W>,
+    ) {
         let why = format!("{what}; reopen the ledger to go on");
         self.poison(why.clone());
-        why
+        fail_all(waiters, || LogError::Poisoned(why.clone()));
+    }
+
+    /// `waiters` back while the ledger accepts commands; once it has
+    /// stopped, fails them with the reason and returns `None`.
+    fn refuse_if_poisoned<W: Waiter>(&self, waiters: Vec<W>) -> Option<Vec<W>> {
+        match self.poisoned() {
+            None => Some(waiters),
+            Some(why) => {
+                fail_all(waiters, || LogError::Poisoned(why.clone()));
+                None
+            }
+        }
     }
 }
 
 struct Inner {
     shared: Arc<Shared>,
     tx: Option<SyncSender<Request>>,
-    writer: Option<JoinHandle<()>>,
-    scrub: Option<JoinHandle<()>>,
+    threads: Threads,
 }
 
 impl Drop for Inner {
@@ -367,18 +289,10 @@ impl Drop for Inner {
         // The scrub stops, and whatever waits for it is told so.
         self.shared.close_scrub();
         // The last handle may be dropped inside a completion, which runs on
-        // one of the ledger's own threads: joining the writer from there
-        // would wait on itself. The threads then end on their own.
-        let current = std::thread::current();
-        let ours = [WRITER_THREAD, FRAMER_THREAD, FLUSHER_THREAD, REPEATS_THREAD];
-        if ours.contains(&current.name().unwrap_or("")) {
-            return;
-        }
-        if let Some(w) = self.writer.take() {
-            let _ = w.join();
-        }
-        if let Some(s) = self.scrub.take() {
-            let _ = s.join();
+        // one of the ledger's own threads: joining them from there would
+        // wait on itself. The threads then end on their own.
+        if !self.threads.is_current() {
+            self.threads.join();
         }
     }
 }
@@ -448,30 +362,18 @@ impl Ledger {
             )),
             chain_changed: Condvar::new(),
         });
-        let (tx, rx) = mpsc::sync_channel::<Request>(WRITER_QUEUE_MAX);
-        let writer_shared = Arc::clone(&shared);
-        let clock = options.clock;
-        let commit_max = options.commit_commands_max.clamp(1, COMMIT_COMMANDS_MAX);
-        let writer = std::thread::Builder::new()
-            .name(WRITER_THREAD.into())
-            .spawn(move || writer_loop(&writer_shared, clock.as_ref(), &rx, commit_max))
-            .map_err(OpenError::Thread)?;
-        // (If it cannot start, dropping the queue ends the writer.)
-        let scrub = if scrubbing {
-            let scrub_shared = Arc::clone(&shared);
-            let spawned = std::thread::Builder::new()
-                .name(SCRUB_THREAD.into())
-                .spawn(move || scrub::scrub(&scrub_shared, head));
-            Some(spawned.map_err(OpenError::Thread)?)
-        } else {
-            None
+        let start = threads::Start {
+            clock: options.clock,
+            commit_max: options.commit_commands_max.clamp(1, COMMIT_COMMANDS_MAX),
+            opened: head,
+            scrubbing,
         };
+        let (tx, threads) = Threads::start(&shared, start).map_err(OpenError::Thread)?;
         Ok(Ledger {
             inner: Arc::new(Inner {
                 shared,
                 tx: Some(tx),
-                writer: Some(writer),
-                scrub,
+                threads,
             }),
         })
     }
@@ -688,65 +590,6 @@ fn check_acknowledged(
         });
     }
     Ok(())
-}
-
-/// An ordered, gap-free stream of durable events.
-pub struct Subscription {
-    ledger: Ledger,
-    next: u64,
-    buffer: std::collections::VecDeque<StoredEvent>,
-}
-
-/// Events fetched per read while catching up.
-const SUBSCRIPTION_CHUNK: usize = 4_096;
-
-impl Subscription {
-    /// The position the next delivered event will have.
-    pub fn next_position(&self) -> u64 {
-        self.next
-    }
-
-    /// The next event, waiting at most `timeout` for one to be appended.
-    /// Right after open, an event the scrub has not checked yet is not
-    /// delivered: it is waited for within the same `timeout`.
-    pub fn next_timeout(&mut self, timeout: Duration) -> Result<Option<StoredEvent>, LogError> {
-        if self.buffer.is_empty() {
-            let started = std::time::Instant::now();
-            let shared = &self.ledger.inner.shared;
-            let next = self.next;
-            let head = shared.head.lock().unwrap_or_else(|e| e.into_inner());
-            if head.position < next {
-                let _unused = shared
-                    .head_changed
-                    .wait_timeout_while(head, timeout, |h| h.position < next)
-                    .unwrap_or_else(|e| e.into_inner());
-            } else {
-                drop(head);
-            }
-            // (A timeout too long to add to now waits as long as it takes.)
-            if !shared.wait_checked_until(next, started.checked_add(timeout))? {
-                return Ok(None);
-            }
-            // Only as far as the scrub has come, so that the read does not
-            // wait for it.
-            let checked_up_to = shared.servable_through();
-            let limit = usize::try_from(checked_up_to.saturating_sub(next).saturating_add(1))
-                .unwrap_or(usize::MAX)
-                .min(SUBSCRIPTION_CHUNK);
-            self.buffer.extend(self.ledger.read(next, limit)?);
-        }
-        match self.buffer.pop_front() {
-            Some(event) if event.position == self.next => {
-                self.next += 1;
-                Ok(Some(event))
-            }
-            Some(event) => Err(LogError::Gap {
-                expected: self.next,
-                found: event.position,
-            }),
-            None => Ok(None),
-        }
-    }
 }
 
 /// The fingerprint of a command's body for idempotency: XXH3-128 of its

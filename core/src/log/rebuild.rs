@@ -287,13 +287,7 @@ pub(super) fn rebuild(
     let checkers = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
         .clamp(1, CHECKERS_MAX);
-    let mut state = WriterState {
-        model: WriteModel::new(policy),
-        streams: FxHashMap::default(),
-        commands: FxHashMap::default(),
-        next_position: 1,
-        last_recorded_at: None,
-    };
+    let mut state = WriterState::new(policy);
     let mut checker = ChainChecker::watching(watch);
     std::thread::scope(|scope| {
         let mut inputs = Vec::with_capacity(checkers);
@@ -362,7 +356,10 @@ pub(super) fn rebuild(
             Ok(Err(e)) => Err(e),
         }
     })?;
-    state.next_position = checker.next_position;
+    assert_eq!(
+        state.next_position, checker.next_position,
+        "the books end where the linked frames do"
+    );
     Ok(Rebuilt {
         state,
         last_hash: checker.last_hash,
@@ -370,9 +367,9 @@ pub(super) fn rebuild(
     })
 }
 
-/// Takes checked frames back in order (frame n from checker n mod k) and,
-/// event by event, links, indexes and folds them, so that the first bad
-/// position is the one reported. Returns how many frames were folded.
+/// Takes checked frames back in order (frame n from checker n mod k) and
+/// links and books them, so that the first bad position is the one
+/// reported. Returns how many frames were folded.
 fn fold_frames(
     state: &mut WriterState,
     checker: &mut ChainChecker,
@@ -384,48 +381,7 @@ fn fold_frames(
         checker.expect(key)?;
         let frame = checked?;
         checker.link(key, &frame.ends)?;
-        let mut events = frame.envelopes.iter().zip(&frame.events);
-        for entry in &frame.commands {
-            let mut first = None;
-            for _ in 0..entry.event_count {
-                let Some((e, event)) = events.next() else {
-                    break;
-                };
-                if e.command_id != entry.command_id {
-                    return Err(OpenError::Corrupt {
-                        position: e.position,
-                        reason: format!(
-                            "the commit's command table names command {} for an event of command {}",
-                            entry.command_id.0, e.command_id.0
-                        ),
-                    });
-                }
-                first.get_or_insert(e.position);
-                // An event the code cannot fold, even by panicking (an
-                // amount so large a sum overflows, in a forged log), is
-                // the log and the code disagreeing at that position.
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fold(state, e, event)))
-                    .unwrap_or_else(|panic| {
-                        Err(OpenError::Corrupt {
-                            position: e.position,
-                            reason: format!(
-                                "the event cannot be folded: {}",
-                                panic_message(panic.as_ref())
-                            ),
-                        })
-                    })?;
-            }
-            let record = CommandRecord {
-                first_position: first.unwrap_or(key),
-                event_count: entry.event_count,
-            };
-            if state.commands.insert(entry.command_id, record).is_some() {
-                return Err(OpenError::Corrupt {
-                    position: record.first_position,
-                    reason: format!("command {} was stored twice", entry.command_id.0),
-                });
-            }
-        }
+        book_frame(state, key, &frame)?;
         // A checker with a backlog of them, or one that has stopped, does
         // not take it back: then it is freed here.
         let _ = spent[frames % spent.len()].try_send(frame);
@@ -434,9 +390,48 @@ fn fold_frames(
     Ok(frames)
 }
 
-/// Folds one event: its stream's next version, the domain model, and
-/// recorded_at, which never goes backwards.
-fn fold(
+/// Books a linked frame's commands and their events, in order, through the
+/// same bookkeeping as the live writer.
+fn book_frame(state: &mut WriterState, key: u64, frame: &CheckedFrame) -> Result<(), OpenError> {
+    let mut events = frame.envelopes.iter().zip(&frame.events);
+    for entry in &frame.commands {
+        let mut first = None;
+        for _ in 0..entry.event_count {
+            let Some((e, event)) = events.next() else {
+                break;
+            };
+            if e.command_id != entry.command_id {
+                return Err(OpenError::Corrupt {
+                    position: e.position,
+                    reason: format!(
+                        "the commit's command table names command {} for an event of command {}",
+                        entry.command_id.0, e.command_id.0
+                    ),
+                });
+            }
+            first.get_or_insert(e.position);
+            book_event(state, e, event)?;
+        }
+        let record = CommandRecord {
+            first_position: first.unwrap_or(key),
+            event_count: entry.event_count,
+        };
+        state
+            .record_command(entry.command_id, record)
+            .map_err(|e| OpenError::Corrupt {
+                position: record.first_position,
+                reason: e.to_string(),
+            })?;
+    }
+    Ok(())
+}
+
+/// Books one stored event: it must be decodable, be its stream's next
+/// version and take the next position; the bookkeeping then folds it.
+/// An event the code cannot fold, even by panicking (an amount so large a
+/// sum overflows, in a forged log), is the log and the code disagreeing at
+/// that position.
+fn book_event(
     state: &mut WriterState,
     e: &Envelope,
     event: &Result<Event, PayloadError>,
@@ -446,22 +441,28 @@ fn fold(
         reason,
     };
     let event = event.as_ref().map_err(|err| corrupt(err.to_string()))?;
-    let positions = state.streams.entry(e.stream_id).or_default();
-    let expected = u64::try_from(positions.len()).unwrap_or(u64::MAX) + 1;
+    // Positions were checked frame by frame and linked before.
+    assert_eq!(
+        e.position, state.next_position,
+        "positions are checked first"
+    );
+    let expected = state.stream_version(e.stream_id) + 1;
     if e.stream_version != expected {
         return Err(corrupt(format!(
             "stream {} jumps to version {}, expected {expected}",
             e.stream_id, e.stream_version
         )));
     }
-    positions.push(e.position);
-    state
-        .model
-        .apply(event)
-        .map_err(|err| corrupt(err.to_string()))?;
-    if state.last_recorded_at.is_some_and(|t| e.recorded_at < t) {
-        return Err(corrupt("recorded_at goes backwards".into()));
+    let booked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        state.fold_event(e.stream_id, e.recorded_at, event)
+    }));
+    match booked {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(BookError::Apply(err))) => Err(corrupt(err.to_string())),
+        Ok(Err(err)) => Err(corrupt(err.to_string())),
+        Err(panic) => Err(corrupt(format!(
+            "the event cannot be folded: {}",
+            panic_message(panic.as_ref())
+        ))),
     }
-    state.last_recorded_at = Some(e.recorded_at);
-    Ok(())
 }

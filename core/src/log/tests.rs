@@ -839,7 +839,7 @@ fn open_can_check_the_whole_chain_before_it_returns() {
     let (dir, store) = closed_with_customers(3);
     drop(store);
     let ledger = Ledger::open(dir.path(), strict()).unwrap();
-    assert!(ledger.inner.scrub.is_none());
+    assert!(!ledger.inner.threads.started(threads::SCRUB_THREAD));
     assert_eq!(ledger.chain_checked().unwrap(), 3);
     assert_eq!(ledger.read(1, 10).unwrap().len(), 3);
 }

@@ -1,0 +1,153 @@
+//! The flusher thread: makes every commit written so far durable with one
+//! sled flush, records the acknowledged head, advances the durable head,
+//! wakes subscribers and answers, in commit order. A reply that repeats a
+//! command id from a commit the scrub has not checked yet goes to the
+//! repeats thread, which waits for the scrub, so that the other
+//! acknowledgements do not wait with it.
+
+use super::*;
+
+/// The flusher thread's body: runs until the framer is gone. `repeats` is
+/// the repeats thread's queue, when one runs (only while a scrub may be
+/// behind); without it a repeat is answered here.
+pub(super) fn flusher_loop(
+    shared: &Shared,
+    written: &Receiver<Written>,
+    repeats: Option<&SyncSender<Reply>>,
+) {
+    while let Ok(first) = written.recv() {
+        // Every commit already handed over was written before it was sent,
+        // so one flush makes all of them durable.
+        let mut batch = vec![first];
+        batch.extend(written.try_iter());
+        let replies = batch
+            .iter_mut()
+            .flat_map(|w| std::mem::take(&mut w.replies));
+        let Some(replies) = shared.refuse_if_poisoned(replies.collect()) else {
+            continue;
+        };
+        if let Some(head) = batch.iter().rev().find_map(|w| w.head)
+            && let Err(e) = make_durable(shared, head)
+        {
+            shared.stop_and_fail(e, replies);
+            continue;
+        }
+        for (done, decisions) in replies {
+            let waits = decisions.iter().any(|d| match d {
+                Decision::Repeat { record, .. } => !shared.answerable(record.last_position()),
+                Decision::Accepted(_) | Decision::Refused(_) => false,
+            });
+            match repeats {
+                // A full queue holds the flusher back until the scrub has
+                // caught up: the repeats thread drains it as it does.
+                Some(queue) if waits => {
+                    if let Err(mpsc::SendError((done, decisions))) = queue.send((done, decisions)) {
+                        answer(shared, done, decisions);
+                    }
+                }
+                _ => answer(shared, done, decisions),
+            }
+        }
+        // The commits' submissions are freed once everyone is answered.
+        drop(batch);
+    }
+}
+
+/// Flushes, records `head` as acknowledged (before anyone is told, so
+/// that open can tell a lost tail: see `store`), and publishes it.
+fn make_durable(shared: &Shared, head: Head) -> Result<(), StoreError> {
+    shared.store.flush()?;
+    shared.store.record_head(&AcknowledgedHead {
+        position: head.position,
+        hash: head.hash,
+    })?;
+    *shared.head.lock().unwrap_or_else(|e| e.into_inner()) = head;
+    shared.head_changed.notify_all();
+    Ok(())
+}
+
+/// The repeats thread's body: answers replies that wait for the scrub,
+/// until the flusher is gone.
+pub(super) fn repeats_loop(shared: &Shared, queue: &Receiver<Reply>) {
+    for (done, decisions) in queue {
+        answer(shared, done, decisions);
+    }
+}
+
+/// Answers one reply: accepted and refused commands as decided, repeated
+/// command ids from their stored commits.
+fn answer(shared: &Shared, done: Completion, decisions: Vec<Decision>) {
+    let results = decisions
+        .into_iter()
+        .map(|d| match d {
+            Decision::Accepted(outcome) => Ok(Ok(outcome)),
+            Decision::Refused(e) => Ok(Err(e)),
+            Decision::Repeat {
+                command_id,
+                body_hash,
+                user_id,
+                record,
+            } => repeat_outcome(shared, command_id, &body_hash, &user_id, record),
+        })
+        .collect::<Result<Vec<_>, LogError>>();
+    complete(done, results);
+}
+
+/// The answer to a repeated command id, from the original's commit (it is
+/// durable: acknowledged, or flushed just before this): its original
+/// outcome if the same user sent the same body, else a refusal. Binding a
+/// command id to its user means that a body hash collision, which XXH3
+/// does not rule out against someone who crafts one, could only ever be
+/// used against one's own commands.
+fn repeat_outcome(
+    shared: &Shared,
+    command_id: CommandId,
+    body_hash: &BodyHash,
+    user_id: &str,
+    record: CommandRecord,
+) -> Result<Result<Outcome, CommandError>, LogError> {
+    let last_position = record.last_position();
+    let gap = |found: usize| LogError::Gap {
+        expected: record.first_position + len_u64(found),
+        found: last_position,
+    };
+    // The answer comes from the stored commit: right after open, only once
+    // the scrub has checked it.
+    shared.wait_checked(last_position)?;
+    // A command's events all land in one commit.
+    let Some(item) = shared.store.frames_from(record.first_position)?.next() else {
+        return Err(gap(0));
+    };
+    let (first, bytes) = item?;
+    let frame = parse_frame(&bytes).map_err(|source| LogError::Decode {
+        position: first,
+        source,
+    })?;
+    let Some(entry) = frame.commands.iter().find(|c| c.command_id == command_id) else {
+        return Err(LogError::Decode {
+            position: record.first_position,
+            source: DecodeError::Malformed("the commit's command table lacks a command it holds"),
+        });
+    };
+    let events: Vec<&CanonicalRef<'_>> = frame
+        .events
+        .iter()
+        .map(|e| &e.parsed)
+        .filter(|e| (record.first_position..=last_position).contains(&e.position))
+        .collect();
+    if len_u64(events.len()) != u64::from(record.event_count) {
+        return Err(gap(events.len()));
+    }
+    let same_user = events.first().is_some_and(|e| e.user_id == user_id);
+    if entry.body_hash != *body_hash || !same_user {
+        return Ok(Err(CommandError::IdempotencyMismatch {
+            command_id: command_id.to_string(),
+        }));
+    }
+    Ok(Ok(Outcome {
+        first_position: record.first_position,
+        last_position,
+        event_ids: events.iter().map(|e| e.event_id).collect(),
+        duplicate: true,
+    }))
+}

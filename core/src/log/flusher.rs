@@ -32,25 +32,31 @@ pub(super) fn flusher_loop(
             shared.stop_and_fail(e, replies);
             continue;
         }
-        for (done, decisions) in replies {
-            let waits = decisions.iter().any(|d| match d {
-                Decision::Repeat { record, .. } => !shared.answerable(record.last_position()),
-                Decision::Accepted(_) | Decision::Refused(_) => false,
-            });
-            match repeats {
-                // A full queue holds the flusher back until the scrub has
-                // caught up: the repeats thread drains it as it does.
-                Some(queue) if waits => {
-                    if let Err(mpsc::SendError((done, decisions))) = queue.send((done, decisions)) {
-                        answer(shared, done, decisions);
-                    }
-                }
-                _ => answer(shared, done, decisions),
-            }
+        for reply in replies {
+            answer_or_defer(shared, reply, repeats);
         }
         // The commits' submissions are freed once everyone is answered.
         drop(batch);
     }
+}
+
+/// Answers a reply now, or hands it to the repeats thread if it repeats a
+/// command id from a commit the scrub has yet to check.
+fn answer_or_defer(shared: &Shared, (done, decisions): Reply, repeats: Option<&SyncSender<Reply>>) {
+    let waits = decisions.iter().any(|d| match d {
+        Decision::Repeat { record, .. } => !shared.answerable(record.last_position()),
+        Decision::Accepted(_) | Decision::Refused(_) => false,
+    });
+    let (done, decisions) = match repeats {
+        // A full queue holds the flusher back until the scrub has caught
+        // up: the repeats thread drains it as it does.
+        Some(queue) if waits => match queue.send((done, decisions)) {
+            Ok(()) => return,
+            Err(mpsc::SendError(reply)) => reply,
+        },
+        _ => (done, decisions),
+    };
+    answer(shared, done, decisions);
 }
 
 /// Flushes, records `head` as acknowledged (before anyone is told, so
@@ -115,14 +121,11 @@ fn repeat_outcome(
     // the scrub has checked it.
     shared.wait_checked(last_position)?;
     // A command's events all land in one commit.
-    let Some(item) = shared.store.frames_from(record.first_position)?.next() else {
+    let stored = shared.store.frames_from(record.first_position)?.next();
+    let Some((first, bytes)) = stored.transpose()? else {
         return Err(gap(0));
     };
-    let (first, bytes) = item?;
-    let frame = parse_frame(&bytes).map_err(|source| LogError::Decode {
-        position: first,
-        source,
-    })?;
+    let frame = parse_stored(first, &bytes)?;
     let Some(entry) = frame.commands.iter().find(|c| c.command_id == command_id) else {
         return Err(LogError::Decode {
             position: record.first_position,

@@ -458,7 +458,7 @@ impl Ledger {
         if from > head || limit == 0 {
             return Ok(out);
         }
-        let last = head.min(from.saturating_add(u64::try_from(limit - 1).unwrap_or(u64::MAX)));
+        let last = head.min(from.saturating_add(len_u64(limit - 1)));
         self.inner.shared.wait_checked(last)?;
         for item in self.inner.shared.store.frames_from(from)? {
             let (first, bytes) = item?;
@@ -466,18 +466,13 @@ impl Ledger {
                 break;
             }
             // Parsed in place: only the events returned are copied.
-            let frame = parse_frame(&bytes).map_err(|source| LogError::Decode {
-                position: first,
-                source,
-            })?;
-            for e in &frame.events {
-                let position = e.parsed.position;
-                if position > head || out.len() >= limit {
-                    return Ok(out);
-                }
-                if position >= from {
-                    out.push(e.parsed.to_stored(e.hash));
-                }
+            let frame = parse_stored(first, &bytes)?;
+            let wanted = (frame.events.iter())
+                .filter(|e| (from..=head).contains(&e.parsed.position))
+                .take(limit - out.len());
+            out.extend(wanted.map(|e| e.parsed.to_stored(e.hash)));
+            if out.len() >= limit {
+                break;
             }
         }
         Ok(out)
@@ -505,18 +500,13 @@ impl Ledger {
             }
             // Decode only the commit that holds this position; its other
             // events of the stream come along.
-            let Some(item) = self.inner.shared.store.frames_from(position)?.next() else {
+            let stored = self.inner.shared.store.frames_from(position)?.next();
+            let Some((first, bytes)) = stored.transpose()? else {
                 break;
             };
-            let (first, bytes) = item?;
-            let frame = parse_frame(&bytes).map_err(|source| LogError::Decode {
-                position: first,
-                source,
-            })?;
+            let frame = parse_stored(first, &bytes)?;
             out.extend(
-                frame
-                    .events
-                    .iter()
+                (frame.events.iter())
                     .filter(|e| {
                         let p = &e.parsed;
                         p.stream_id == stream && p.position >= position && p.position <= head
@@ -590,6 +580,15 @@ fn check_acknowledged(
         });
     }
     Ok(())
+}
+
+/// Parses a stored frame in place, naming its position if it does not
+/// decode.
+fn parse_stored(first: u64, bytes: &[u8]) -> Result<FrameRef<'_>, LogError> {
+    parse_frame(bytes).map_err(|source| LogError::Decode {
+        position: first,
+        source,
+    })
 }
 
 /// The fingerprint of a command's body for idempotency: XXH3-128 of its

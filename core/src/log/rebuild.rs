@@ -198,8 +198,13 @@ fn check_frame(key: u64, bytes: &[u8]) -> Result<FrameRef<'_>, OpenError> {
 const READER_THREAD: &str = "arledger-reader";
 const CHECKER_THREAD: &str = "arledger-checker";
 
-/// Frames in flight per checker thread at open.
-const REBUILD_QUEUE_MAX: usize = 4;
+/// Frames waiting for each checker thread at open.
+const CHECKER_QUEUE_MAX: usize = 4;
+/// Checked frames from each checker waiting to be folded in order.
+const CHECKED_QUEUE_MAX: usize = 4;
+/// Folded frames on their way back to each checker to be freed (more are
+/// freed by the folding thread).
+const FOLDED_QUEUE_MAX: usize = 4;
 
 /// Checker threads at open: one per core, within reason.
 const CHECKERS_MAX: usize = 8;
@@ -290,52 +295,18 @@ pub(super) fn rebuild(
     let mut state = WriterState::new(policy);
     let mut checker = ChainChecker::watching(watch);
     std::thread::scope(|scope| {
-        let mut inputs = Vec::with_capacity(checkers);
-        let mut outputs = Vec::with_capacity(checkers);
-        let mut handles = Vec::with_capacity(checkers);
-        let mut spent = Vec::with_capacity(checkers);
+        let mut lanes = Vec::with_capacity(checkers);
         for _ in 0..checkers {
-            let (in_tx, in_rx) = mpsc::sync_channel::<(u64, FrameBytes)>(REBUILD_QUEUE_MAX);
-            let (out_tx, out_rx) = mpsc::sync_channel(REBUILD_QUEUE_MAX);
-            let (spent_tx, spent_rx) = mpsc::sync_channel::<CheckedFrame>(REBUILD_QUEUE_MAX);
-            let handle = std::thread::Builder::new()
-                .name(CHECKER_THREAD.into())
-                .spawn_scoped(scope, move || {
-                    for (key, bytes) in in_rx {
-                        // Folded frames come back to be freed by the thread
-                        // that allocated them, off the in-order thread.
-                        spent_rx.try_iter().for_each(drop);
-                        let checked = check(key, &bytes);
-                        if out_tx.send((key, checked)).is_err() {
-                            break;
-                        }
-                    }
-                })
-                .map_err(OpenError::Thread)?;
-            inputs.push(in_tx);
-            outputs.push(out_rx);
-            handles.push(handle);
-            spent.push(spent_tx);
+            lanes.push(Lane::spawn(scope, check)?);
         }
-        // The reader hands frame n to checker n mod k and reports how many
-        // frames it handed out, or the storage error that stopped it.
+        let (inputs, lanes): (Vec<_>, Vec<_>) = lanes.into_iter().unzip();
         let reader = std::thread::Builder::new()
             .name(READER_THREAD.into())
-            .spawn_scoped(scope, move || {
-                let mut sent = 0usize;
-                for item in store.frames_from(1)? {
-                    let frame = item.map_err(OpenError::from)?;
-                    if inputs[sent % inputs.len()].send(frame).is_err() {
-                        break;
-                    }
-                    sent += 1;
-                }
-                Ok::<usize, OpenError>(sent)
-            })
+            .spawn_scoped(scope, move || read_frames(store, &inputs))
             .map_err(OpenError::Thread)?;
-        let folded = fold_frames(&mut state, &mut checker, &outputs, &spent);
+        let folded = fold_frames(&mut state, &mut checker, &lanes);
         // Dropping the receivers lets blocked checkers and the reader end.
-        drop(outputs);
+        let handles: Vec<_> = lanes.into_iter().map(|lane| lane.handle).collect();
         let read = reader.join();
         // Every thread is joined, so that a panic comes back as an error
         // here instead of as a panic of the whole scope.
@@ -367,24 +338,90 @@ pub(super) fn rebuild(
     })
 }
 
+/// One checker thread and the queues from the reader and to the fold.
+struct Lane<'scope> {
+    checked: Receiver<(u64, Result<CheckedFrame, OpenError>)>,
+    /// Folded frames go back to be freed by the thread that allocated them.
+    folded: SyncSender<CheckedFrame>,
+    handle: std::thread::ScopedJoinHandle<'scope, ()>,
+}
+
+impl<'scope> Lane<'scope> {
+    /// Starts a checker running `check` on each frame it is sent; returns
+    /// the queue to send it frames and its lane.
+    fn spawn<'env>(
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        check: fn(u64, &[u8]) -> Result<CheckedFrame, OpenError>,
+    ) -> Result<(SyncSender<(u64, FrameBytes)>, Lane<'scope>), OpenError> {
+        let (frames_tx, frames) = mpsc::sync_channel::<(u64, FrameBytes)>(CHECKER_QUEUE_MAX);
+        let (checked_tx, checked) = mpsc::sync_channel(CHECKED_QUEUE_MAX);
+        let (folded, folded_rx) = mpsc::sync_channel::<CheckedFrame>(FOLDED_QUEUE_MAX);
+        let handle = std::thread::Builder::new()
+            .name(CHECKER_THREAD.into())
+            .spawn_scoped(scope, move || {
+                check_frames(check, &frames, &checked_tx, &folded_rx)
+            })
+            .map_err(OpenError::Thread)?;
+        let lane = Lane {
+            checked,
+            folded,
+            handle,
+        };
+        Ok((frames_tx, lane))
+    }
+}
+
+/// A checker thread's body: checks each frame it is sent, until the
+/// reader or the fold is gone. Folded frames come back to be freed here,
+/// by the thread that allocated them, off the in-order thread.
+fn check_frames(
+    check: fn(u64, &[u8]) -> Result<CheckedFrame, OpenError>,
+    frames: &Receiver<(u64, FrameBytes)>,
+    checked: &SyncSender<(u64, Result<CheckedFrame, OpenError>)>,
+    folded: &Receiver<CheckedFrame>,
+) {
+    for (key, bytes) in frames {
+        folded.try_iter().for_each(drop);
+        if checked.send((key, check(key, &bytes))).is_err() {
+            break;
+        }
+    }
+}
+
+/// The reader thread's body: hands frame n to checker n mod k; returns how
+/// many frames it handed out, or the storage error that stopped it.
+fn read_frames(
+    store: &Store,
+    checkers: &[SyncSender<(u64, FrameBytes)>],
+) -> Result<usize, OpenError> {
+    let mut sent = 0usize;
+    for item in store.frames_from(1)? {
+        let frame = item.map_err(OpenError::from)?;
+        if checkers[sent % checkers.len()].send(frame).is_err() {
+            break;
+        }
+        sent += 1;
+    }
+    Ok(sent)
+}
+
 /// Takes checked frames back in order (frame n from checker n mod k) and
 /// links and books them, so that the first bad position is the one
 /// reported. Returns how many frames were folded.
 fn fold_frames(
     state: &mut WriterState,
     checker: &mut ChainChecker,
-    outputs: &[Receiver<(u64, Result<CheckedFrame, OpenError>)>],
-    spent: &[SyncSender<CheckedFrame>],
+    lanes: &[Lane<'_>],
 ) -> Result<usize, OpenError> {
     let mut frames = 0usize;
-    while let Ok((key, checked)) = outputs[frames % outputs.len()].recv() {
+    while let Ok((key, checked)) = lanes[frames % lanes.len()].checked.recv() {
         checker.expect(key)?;
         let frame = checked?;
         checker.link(key, &frame.ends)?;
         book_frame(state, key, &frame)?;
         // A checker with a backlog of them, or one that has stopped, does
         // not take it back: then it is freed here.
-        let _ = spent[frames % spent.len()].try_send(frame);
+        let _ = lanes[frames % lanes.len()].folded.try_send(frame);
         frames += 1;
     }
     Ok(frames)

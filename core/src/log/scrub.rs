@@ -102,24 +102,36 @@ impl Shared {
             if let Some(answer) = chain.servable(last) {
                 return answer.map(|()| true);
             }
-            chain = match deadline {
-                None => self
-                    .chain_changed
+            match self.wait_for_scrub(chain, deadline) {
+                Some(changed) => chain = changed,
+                None => return Ok(false),
+            }
+        }
+    }
+
+    /// Waits for the scrub's progress to change, until `deadline` if there
+    /// is one: `None` once it has passed.
+    fn wait_for_scrub<'a>(
+        &self,
+        chain: MutexGuard<'a, ChainState>,
+        deadline: Option<Instant>,
+    ) -> Option<MutexGuard<'a, ChainState>> {
+        let Some(deadline) = deadline else {
+            return Some(
+                self.chain_changed
                     .wait(chain)
                     .unwrap_or_else(|e| e.into_inner()),
-                Some(deadline) => {
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        return Ok(false);
-                    }
-                    let (chain, _) = self
-                        .chain_changed
-                        .wait_timeout(chain, left)
-                        .unwrap_or_else(|e| e.into_inner());
-                    chain
-                }
-            };
+            );
+        };
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return None;
         }
+        let (chain, _) = self
+            .chain_changed
+            .wait_timeout(chain, left)
+            .unwrap_or_else(|e| e.into_inner());
+        Some(chain)
     }
 
     /// Whether what serves positions up to `last` can be answered now,

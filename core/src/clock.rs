@@ -30,14 +30,12 @@ impl ManualClock {
 
     /// Moves the time forward.
     pub fn advance(&self, by: Duration) {
-        if let Ok(mut t) = self.0.lock() {
-            *t += by;
-        }
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) += by;
     }
 }
 
 impl Clock for ManualClock {
     fn now(&self) -> DateTime<Utc> {
-        self.0.lock().map(|t| *t).unwrap_or_default()
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

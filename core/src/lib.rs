@@ -63,6 +63,7 @@
 //! Sled is touched by `log::store` only.
 
 pub mod clock;
+mod counts;
 pub mod domain;
 pub mod ids;
 pub mod log;

@@ -25,9 +25,12 @@ pub fn admin() -> Actor {
 
 /// A business date: 2026-01-01 plus `days`.
 pub fn date(days: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 1, 1)
+    match NaiveDate::from_ymd_opt(2026, 1, 1)
         .and_then(|d| d.checked_add_days(chrono::Days::new(u64::from(days))))
-        .unwrap_or_default()
+    {
+        Some(date) => date,
+        None => panic!("2026-01-01 plus {days} days is past the last date"),
+    }
 }
 
 /// Wraps a command as an admin submission with a fresh command id.
@@ -81,7 +84,8 @@ pub fn release_lot_of(gtin: &str, lot: &str, quantity: i64) -> Command {
         gtin: gtin.into(),
         lot: lot.into(),
         manufactured_on: date(0),
-        expires_on: NaiveDate::from_ymd_opt(2030, 1, 1).unwrap_or_default(),
+        // 2030-01-01.
+        expires_on: date(1_461),
         quantity,
     })
 }

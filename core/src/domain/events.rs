@@ -503,7 +503,11 @@ macro_rules! events {
             /// Length of the encoded payload, without encoding it.
             pub fn payload_len(&self) -> usize {
                 let len = match self { $(Event::$name(e) => bincode::serialized_size(e),)* };
-                len.ok().and_then(|n| usize::try_from(n).ok()).unwrap_or(usize::MAX)
+                // Sizing plain data cannot fail: if it did, encoding would too.
+                match len {
+                    Ok(len) => crate::counts::to_usize(len),
+                    Err(e) => panic!("{} cannot be sized: {e}", self.type_name()),
+                }
             }
 
             /// Decodes a payload stored at the *current* version of `type_name`.

@@ -62,8 +62,10 @@ pub fn gs1_check_digit(digits: &[u8]) -> u8 {
         .enumerate()
         .map(|(i, d)| u32::from(d - b'0') * if i % 2 == 0 { 3 } else { 1 })
         .sum();
-    let rest = u8::try_from(sum % 10).unwrap_or(0);
-    (10 - rest) % 10
+    match u8::try_from((10 - sum % 10) % 10) {
+        Ok(digit) => digit,
+        Err(_) => unreachable!("a remainder of a division by 10 is a digit"),
+    }
 }
 
 impl fmt::Display for Gtin {

@@ -131,13 +131,3 @@ impl WriterState {
         }
     }
 }
-
-/// A count or length as a `u64`. Every platform arledger builds for has a
-/// `usize` of at most 64 bits, so this never fails; if it did, a count
-/// would be wrong, so it stops loudly rather than saturate.
-pub(super) fn len_u64(n: usize) -> u64 {
-    match u64::try_from(n) {
-        Ok(n) => n,
-        Err(_) => panic!("a length of {n} does not fit 64 bits"),
-    }
-}

@@ -67,6 +67,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::counts::len_u32;
 use crate::domain::events::{EVENT_TYPES, Event, PayloadError};
 use crate::domain::types::{Actor, Role};
 use crate::ids::{CommandId, EventId, StreamId};
@@ -210,15 +211,19 @@ pub fn encode_canonical(e: &CanonicalRef<'_>, out: &mut Vec<u8>) {
         }
         None => out.push(0),
     }
-    let len = u32::try_from(e.payload.len()).unwrap_or(u32::MAX);
+    let len = len_u32(e.payload.len(), "a payload length");
     out.extend_from_slice(&len.to_be_bytes());
     out.extend_from_slice(e.payload);
 }
 
+/// A field of at most 255 bytes, after its one-byte length. The writer
+/// refuses longer user ids; type and role names are short.
 fn put_short(out: &mut Vec<u8>, bytes: &[u8]) {
-    let len = bytes.len().min(255);
-    out.push(u8::try_from(len).unwrap_or(u8::MAX));
-    out.extend_from_slice(&bytes[..len]);
+    match u8::try_from(bytes.len()) {
+        Ok(len) => out.push(len),
+        Err(_) => panic!("a field of {} bytes has a one-byte length", bytes.len()),
+    }
+    out.extend_from_slice(bytes);
 }
 
 /// A reader over a byte slice that fails with `Malformed` instead of panicking.
@@ -443,7 +448,7 @@ impl FrameBuilder {
         self.out.extend_from_slice(&[0; 4]);
         encode(&mut self.out);
         let canonical = &self.out[len_at + 4..];
-        let len = u32::try_from(canonical.len()).unwrap_or(u32::MAX);
+        let len = len_u32(canonical.len(), "canonical bytes");
         let hash = seal(canonical);
         self.out[len_at..len_at + 4].copy_from_slice(&len.to_be_bytes());
         self.out.extend_from_slice(&hash);
@@ -454,7 +459,7 @@ impl FrameBuilder {
     /// The finished frame, CRC appended.
     pub fn finish(mut self) -> Vec<u8> {
         self.out[12..16].copy_from_slice(&self.event_count.to_be_bytes());
-        let commands = u32::try_from(self.commands.len()).unwrap_or(u32::MAX);
+        let commands = len_u32(self.commands.len(), "a commit's command count");
         self.out.extend_from_slice(&commands.to_be_bytes());
         for c in &self.commands {
             self.out.extend_from_slice(c.command_id.0.as_bytes());

@@ -28,12 +28,13 @@ use smallvec::SmallVec;
 use uuid::Uuid;
 
 use crate::clock::Clock;
+use crate::counts::{len_u64, to_usize};
 use crate::domain::decide::{Context, decide_in};
 use crate::domain::events::PayloadError;
 use crate::domain::state::{ApplyError, CreditPolicy};
 use crate::domain::{Actor, Command, CommandError, Event, WriteModel};
 use crate::ids::{CommandId, EventId, StreamId};
-use bookkeeping::{BookError, CommandRecord, WriterState, len_u64};
+use bookkeeping::{BookError, CommandRecord, WriterState};
 use codec::{
     BodyHash, CanonicalRef, CommandEntry, DecodeError, FrameBuilder, FrameRef, GENESIS_HASH, Hash,
     StoredEvent, encode_canonical, event_hash, parse_frame,

@@ -126,7 +126,7 @@ impl From<&FrameRef<'_>> for FrameEnds {
         FrameEnds {
             prev_hash: frame.prev_hash,
             last_hash: frame.events.last().map_or(frame.prev_hash, |e| e.hash),
-            events: u64::try_from(frame.events.len()).unwrap_or(u64::MAX),
+            events: len_u64(frame.events.len()),
         }
     }
 }
@@ -166,7 +166,7 @@ fn check_frame(key: u64, bytes: &[u8]) -> Result<FrameRef<'_>, OpenError> {
         ));
     }
     for (i, e) in frame.events.iter().enumerate() {
-        let expected = key + u64::try_from(i).unwrap_or(u64::MAX);
+        let expected = key + len_u64(i);
         if e.parsed.position != expected {
             return Err(corrupt(
                 expected,
@@ -179,7 +179,7 @@ fn check_frame(key: u64, bytes: &[u8]) -> Result<FrameRef<'_>, OpenError> {
         .iter()
         .map(|c| u64::from(c.event_count))
         .sum();
-    let events = u64::try_from(frame.events.len()).unwrap_or(u64::MAX);
+    let events = len_u64(frame.events.len());
     if counted != events {
         return Err(corrupt(
             key,
@@ -418,7 +418,7 @@ fn fold_frames(
         checker.expect(key)?;
         let frame = checked?;
         checker.link(key, &frame.ends)?;
-        book_frame(state, key, &frame)?;
+        book_frame(state, &frame)?;
         // A checker with a backlog of them, or one that has stopped, does
         // not take it back: then it is freed here.
         let _ = lanes[frames % lanes.len()].folded.try_send(frame);
@@ -429,10 +429,10 @@ fn fold_frames(
 
 /// Books a linked frame's commands and their events, in order, through the
 /// same bookkeeping as the live writer.
-fn book_frame(state: &mut WriterState, key: u64, frame: &CheckedFrame) -> Result<(), OpenError> {
+fn book_frame(state: &mut WriterState, frame: &CheckedFrame) -> Result<(), OpenError> {
     let mut events = frame.envelopes.iter().zip(&frame.events);
     for entry in &frame.commands {
-        let mut first = None;
+        let first_position = state.next_position;
         for _ in 0..entry.event_count {
             let Some((e, event)) = events.next() else {
                 break;
@@ -446,11 +446,10 @@ fn book_frame(state: &mut WriterState, key: u64, frame: &CheckedFrame) -> Result
                     ),
                 });
             }
-            first.get_or_insert(e.position);
             book_event(state, e, event)?;
         }
         let record = CommandRecord {
-            first_position: first.unwrap_or(key),
+            first_position,
             event_count: entry.event_count,
         };
         state

@@ -31,6 +31,15 @@ pub enum StoreError {
         /// Why.
         source: std::io::Error,
     },
+    /// A key in the commit tree is not a position: the store was written
+    /// by something other than the ledger.
+    #[error(
+        "storage: a commit key of {len} bytes was found where every key is an 8-byte position; the store was written by something other than arledger"
+    )]
+    ForeignKey {
+        /// The key's length.
+        len: usize,
+    },
     /// The file recording the acknowledged head does not hold a valid record.
     #[error(
         "neither record of the last acknowledged head in {path} is readable, so a lost tail of the log could not be noticed; the log itself may be intact: check it, and remove the file to accept the log as it stands"
@@ -183,7 +192,11 @@ impl Store {
         let crc = crc32fast::hash(&record[..HEAD_LEN - 4]);
         record[HEAD_LEN - 4..].copy_from_slice(&crc.to_be_bytes());
         let mut file = self.head_file();
-        let offset = u64::try_from(file.next_slot * HEAD_LEN).unwrap_or(0);
+        let offset = if file.next_slot == 0 {
+            0
+        } else {
+            crate::counts::len_u64(HEAD_LEN)
+        };
         file.file
             .seek(SeekFrom::Start(offset))
             .and_then(|_| file.file.write_all(&record))
@@ -223,12 +236,12 @@ impl Store {
     ) -> Result<impl Iterator<Item = Result<(u64, FrameBytes), StoreError>> + use<>, StoreError>
     {
         let start = match self.commits.range(..=position.to_be_bytes()).next_back() {
-            Some(found) => key_position(&found?.0),
+            Some(found) => key_position(&found?.0)?,
             None => position,
         };
         Ok(self.commits.range(start.to_be_bytes()..).map(|r| {
-            r.map(|(k, v)| (key_position(&k), v))
-                .map_err(StoreError::from)
+            let (key, frame) = r?;
+            Ok((key_position(&key)?, frame))
         }))
     }
 
@@ -294,10 +307,11 @@ pub fn open_sled(path: &Path) -> Result<sled::Db, StoreError> {
     }
 }
 
-fn key_position(key: &[u8]) -> u64 {
-    let mut b = [0u8; 8];
-    if key.len() == 8 {
-        b.copy_from_slice(key);
-    }
-    u64::from_be_bytes(b)
+/// The position a commit is stored under: its key's eight big-endian
+/// bytes. Only the ledger writes this tree, so another key means the
+/// store was written by something else.
+fn key_position(key: &[u8]) -> Result<u64, StoreError> {
+    <[u8; 8]>::try_from(key)
+        .map(u64::from_be_bytes)
+        .map_err(|_| StoreError::ForeignKey { len: key.len() })
 }

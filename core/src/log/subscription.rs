@@ -43,10 +43,9 @@ impl Subscription {
             // Only as far as the scrub has come, so that the read does not
             // wait for it.
             let checked_up_to = shared.servable_through();
-            let limit = usize::try_from(checked_up_to.saturating_sub(next).saturating_add(1))
-                .unwrap_or(usize::MAX)
-                .min(SUBSCRIPTION_CHUNK);
-            self.buffer.extend(self.ledger.read(next, limit)?);
+            let limit = (checked_up_to.saturating_sub(next).saturating_add(1))
+                .min(len_u64(SUBSCRIPTION_CHUNK));
+            self.buffer.extend(self.ledger.read(next, to_usize(limit))?);
         }
         match self.buffer.pop_front() {
             Some(event) if event.position == self.next => {

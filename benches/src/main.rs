@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use arledger_core::clock::Clock;
-use arledger_core::ids::{CustomerId, InvoiceId, PaymentId};
-use arledger_core::log::{Ledger, LedgerOptions, Submission};
+use arledger_core::domain::{Event, WriteModel, decide};
+use arledger_core::ids::{CommandId, CustomerId, EventId, InvoiceId, PaymentId, StreamId};
+use arledger_core::log::{Ledger, LedgerOptions, Submission, codec};
 use arledger_core::sample;
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
@@ -218,23 +219,13 @@ const ROUNDS: usize = 10;
 const BASELINE_EVENT_BYTES: usize = 210;
 
 fn append(commands: usize, customer_count: usize, sizes: &[usize]) -> Result<()> {
-    let dir = tempfile::tempdir()?;
     for &commit_size in sizes.iter().filter(|&&s| s < 1_000) {
-        let sub = tempfile::tempdir()?;
-        let ledger = open(sub.path(), commit_size)?;
-        let customers = register_customers(&ledger, customer_count)?;
-        let n = (commands * commit_size / 1_000).clamp(commit_size * 200, commands);
-        let work = workload(&customers, n);
-        let started = Instant::now();
-        let events = append_pipelined(&ledger, work, commit_size)?;
-        bench(
-            &format!("append_events_per_s_commit_{commit_size}"),
-            per_second(usize::try_from(events)?, started),
-        );
+        append_small_commits(commands, customer_count, commit_size)?;
     }
     if !sizes.contains(&1_000) {
         return Ok(());
     }
+    let dir = tempfile::tempdir()?;
     let ledger = open(dir.path(), 1_000)?;
     let customers = register_customers(&ledger, customer_count)?;
     let avg_event = {
@@ -247,96 +238,187 @@ fn append(commands: usize, customer_count: usize, sizes: &[usize]) -> Result<()>
     // headers included, so that both sides store the same bytes.
     let frame_event = frame_bytes_per_event(customer_count)?;
     bench("frame_bytes_per_event", frame_event);
-    let raw_dir = tempfile::tempdir()?;
-    let raw = sled_config_for(raw_dir.path()).open()?;
-    let raw_keys_dir = tempfile::tempdir()?;
-    let raw_keys = sled_config_for(raw_keys_dir.path()).open()?;
-    let baseline_dir = tempfile::tempdir()?;
-    let baseline = sled_config_for(baseline_dir.path()).open()?;
-    let ours_sized = vec![0x5au8; frame_event * 1_000];
-    let baseline_record = length_prefixed_events(BASELINE_EVENT_BYTES, 1_000);
-    let per_round = commands / ROUNDS;
-    let (mut ours_cpu, mut raw_cpu) = (Duration::ZERO, Duration::ZERO);
-    let mut threads_cpu: Vec<(String, Duration)> = Vec::new();
-    let (mut ours_events, mut ours_time) = (0u64, Duration::ZERO);
-    let (mut raw_events, mut raw_time) = (0u64, Duration::ZERO);
-    let (mut keys_events, mut keys_time) = (0u64, Duration::ZERO);
-    let (mut baseline_events, mut baseline_time) = (0u64, Duration::ZERO);
-    let (mut raw_position, mut baseline_position) = (1u64, 1u64);
+    let mut sides = Sides::new(frame_event, avg_event)?;
     for _ in 0..ROUNDS {
-        let work = workload(&customers, per_round);
-        let (started, cpu, threads) = (Instant::now(), process_cpu(), thread_cpu());
-        ours_events += append_pipelined(&ledger, work, 1_000)?;
-        ours_time += started.elapsed();
-        ours_cpu += process_cpu().saturating_sub(cpu);
-        for (kind, after) in thread_cpu() {
-            let before = threads
-                .iter()
-                .find(|(k, _)| *k == kind)
-                .map_or(Duration::ZERO, |(_, d)| *d);
-            match threads_cpu.iter_mut().find(|(k, _)| *k == kind) {
-                Some((_, total)) => *total += after.saturating_sub(before),
-                None => threads_cpu.push((kind, after.saturating_sub(before))),
-            }
-        }
-
-        let (started, cpu) = (Instant::now(), process_cpu());
-        raw_events += raw_sled_commit(&raw, &mut raw_position, per_round, &ours_sized, 1_000)?;
-        raw_time += started.elapsed();
-        raw_cpu += process_cpu().saturating_sub(cpu);
-
-        let started = Instant::now();
-        baseline_events += raw_sled_commit(
-            &baseline,
-            &mut baseline_position,
-            per_round,
-            &baseline_record,
-            1_000,
-        )?;
-        baseline_time += started.elapsed();
-
-        let started = Instant::now();
-        keys_events += raw_sled_keys(&raw_keys, per_round / 4, avg_event, 1_000)?;
-        keys_time += started.elapsed();
+        sides.round(&ledger, &customers, commands / ROUNDS)?;
     }
-    let ours = rate(ours_events, ours_time);
-    let raw_rate = rate(raw_events, raw_time);
-    let baseline_rate = rate(baseline_events, baseline_time);
-    bench("append_events_per_s_commit_1000", ours);
-    bench("raw_sled_commit_events_per_s", raw_rate);
-    bench(
-        "raw_sled_key_per_event_events_per_s",
-        rate(keys_events, keys_time),
-    );
-    bench(
-        "append_cpu_ns_per_event",
-        ours_cpu.as_nanos() / u128::from(ours_events.max(1)),
-    );
-    bench(
-        "raw_sled_commit_cpu_ns_per_event",
-        raw_cpu.as_nanos() / u128::from(raw_events.max(1)),
-    );
-    // Where the append path's CPU goes, per thread: the caller (body
-    // hashes, batches), the writer (decide, apply, encode), the flusher
-    // (SHA-256 chain, framing, sled insert and flush) and sled's IO pool.
-    for (kind, cpu) in &threads_cpu {
-        bench(
-            &format!("append_cpu_ns_per_event_{kind}"),
-            cpu.as_nanos() / u128::from(ours_events.max(1)),
-        );
-    }
-    let ratio = Decimal::from(ours) / Decimal::from(raw_rate.max(1));
-    bench("append_vs_raw_sled_commit_ratio", ratio.round_dp(2));
-    bench("baseline_raw_sled_commit_210b_events_per_s", baseline_rate);
-    bench(
-        "append_vs_baseline_ratio",
-        (Decimal::from(ours) / Decimal::from(baseline_rate.max(1))).round_dp(2),
-    );
+    sides.report();
     let head = ledger.head().position;
     drop(ledger);
+    reopen_and_scan(dir.path(), head, sides)
+}
 
+/// Appends through the ledger in commits of `commit_size` (below 1,000).
+fn append_small_commits(commands: usize, customer_count: usize, commit_size: usize) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let ledger = open(dir.path(), commit_size)?;
+    let customers = register_customers(&ledger, customer_count)?;
+    let n = (commands * commit_size / 1_000).clamp(commit_size * 200, commands);
+    let work = workload(&customers, n);
     let started = Instant::now();
-    let ledger = open(dir.path(), 1_000)?;
+    let events = append_pipelined(&ledger, work, commit_size)?;
+    bench(
+        &format!("append_events_per_s_commit_{commit_size}"),
+        per_second(usize::try_from(events)?, started),
+    );
+    Ok(())
+}
+
+/// Events written and the time it took, summed over rounds.
+#[derive(Default)]
+struct Timed {
+    events: u64,
+    time: Duration,
+    cpu: Duration,
+}
+
+impl Timed {
+    fn rate(&self) -> u64 {
+        rate(self.events, self.time)
+    }
+
+    fn cpu_ns_per_event(&self) -> u128 {
+        self.cpu.as_nanos() / u128::from(self.events.max(1))
+    }
+}
+
+/// Our append and raw sled, measured in alternating rounds.
+struct Sides {
+    _raw_dir: tempfile::TempDir,
+    raw: sled::Db,
+    _raw_keys_dir: tempfile::TempDir,
+    raw_keys: sled::Db,
+    baseline_dir: tempfile::TempDir,
+    baseline: sled::Db,
+    ours_sized: Vec<u8>,
+    baseline_record: Vec<u8>,
+    avg_event: usize,
+    raw_position: u64,
+    baseline_position: u64,
+    ours_timed: Timed,
+    raw_timed: Timed,
+    keys_timed: Timed,
+    baseline_timed: Timed,
+    threads_cpu: Vec<(String, Duration)>,
+}
+
+impl Sides {
+    fn new(frame_event: usize, avg_event: usize) -> Result<Sides> {
+        let raw_dir = tempfile::tempdir()?;
+        let raw_keys_dir = tempfile::tempdir()?;
+        let baseline_dir = tempfile::tempdir()?;
+        Ok(Sides {
+            raw: sled_config_for(raw_dir.path()).open()?,
+            raw_keys: sled_config_for(raw_keys_dir.path()).open()?,
+            baseline: sled_config_for(baseline_dir.path()).open()?,
+            _raw_dir: raw_dir,
+            _raw_keys_dir: raw_keys_dir,
+            baseline_dir,
+            ours_sized: vec![0x5au8; frame_event * 1_000],
+            baseline_record: length_prefixed_events(BASELINE_EVENT_BYTES, 1_000),
+            avg_event,
+            raw_position: 1,
+            baseline_position: 1,
+            ours_timed: Timed::default(),
+            raw_timed: Timed::default(),
+            keys_timed: Timed::default(),
+            baseline_timed: Timed::default(),
+            threads_cpu: Vec::new(),
+        })
+    }
+
+    /// One round: our append, then raw sled per commit, the baseline, and
+    /// raw sled with a key per event, each on `per_round` events.
+    fn round(&mut self, ledger: &Ledger, customers: &[CustomerId], per_round: usize) -> Result<()> {
+        let work = workload(customers, per_round);
+        let (started, cpu, threads) = (Instant::now(), process_cpu(), thread_cpu());
+        self.ours_timed.events += append_pipelined(ledger, work, 1_000)?;
+        self.ours_timed.time += started.elapsed();
+        self.ours_timed.cpu += process_cpu().saturating_sub(cpu);
+        add_thread_cpu(&mut self.threads_cpu, &threads, thread_cpu());
+
+        let (started, cpu) = (Instant::now(), process_cpu());
+        let position = &mut self.raw_position;
+        self.raw_timed.events +=
+            raw_sled_commit(&self.raw, position, per_round, &self.ours_sized, 1_000)?;
+        self.raw_timed.time += started.elapsed();
+        self.raw_timed.cpu += process_cpu().saturating_sub(cpu);
+
+        let started = Instant::now();
+        let position = &mut self.baseline_position;
+        let record = &self.baseline_record;
+        self.baseline_timed.events +=
+            raw_sled_commit(&self.baseline, position, per_round, record, 1_000)?;
+        self.baseline_timed.time += started.elapsed();
+
+        let started = Instant::now();
+        self.keys_timed.events +=
+            raw_sled_keys(&self.raw_keys, per_round / 4, self.avg_event, 1_000)?;
+        self.keys_timed.time += started.elapsed();
+        Ok(())
+    }
+
+    /// Prints the rounds' figures.
+    fn report(&self) {
+        let ours = self.ours_timed.rate();
+        let raw_rate = self.raw_timed.rate();
+        let baseline_rate = self.baseline_timed.rate();
+        bench("append_events_per_s_commit_1000", ours);
+        bench("raw_sled_commit_events_per_s", raw_rate);
+        bench(
+            "raw_sled_key_per_event_events_per_s",
+            self.keys_timed.rate(),
+        );
+        bench(
+            "append_cpu_ns_per_event",
+            self.ours_timed.cpu_ns_per_event(),
+        );
+        bench(
+            "raw_sled_commit_cpu_ns_per_event",
+            self.raw_timed.cpu_ns_per_event(),
+        );
+        // Where the append path's CPU goes, per thread: the caller (body
+        // hashes, batches), the writer (decide, apply), the framer
+        // (encoding, SHA-256 chain, framing, sled insert), the flusher
+        // (flush, acknowledgements) and sled's IO pool.
+        for (kind, cpu) in &self.threads_cpu {
+            bench(
+                &format!("append_cpu_ns_per_event_{kind}"),
+                cpu.as_nanos() / u128::from(self.ours_timed.events.max(1)),
+            );
+        }
+        let ratio = Decimal::from(ours) / Decimal::from(raw_rate.max(1));
+        bench("append_vs_raw_sled_commit_ratio", ratio.round_dp(2));
+        bench("baseline_raw_sled_commit_210b_events_per_s", baseline_rate);
+        bench(
+            "append_vs_baseline_ratio",
+            (Decimal::from(ours) / Decimal::from(baseline_rate.max(1))).round_dp(2),
+        );
+    }
+}
+
+/// Adds each thread kind's CPU between `before` and `after` to `totals`.
+fn add_thread_cpu(
+    totals: &mut Vec<(String, Duration)>,
+    before: &[(String, Duration)],
+    after: Vec<(String, Duration)>,
+) {
+    for (kind, after) in after {
+        let before = (before.iter())
+            .find(|(k, _)| *k == kind)
+            .map_or(Duration::ZERO, |(_, d)| *d);
+        match totals.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, total)) => *total += after.saturating_sub(before),
+            None => totals.push((kind, after.saturating_sub(before))),
+        }
+    }
+}
+
+/// Reopens the ledger at `dir` (checking the log and rebuilding the write
+/// model), waits for its scrub, then scans the baseline back.
+fn reopen_and_scan(dir: &Path, head: u64, sides: Sides) -> Result<()> {
+    let started = Instant::now();
+    let ledger = open(dir, 1_000)?;
     let elapsed = started.elapsed();
     if ledger.head().position != head {
         bail!("reopened at {} instead of {head}", ledger.head().position);
@@ -353,6 +435,11 @@ fn append(commands: usize, customer_count: usize, sizes: &[usize]) -> Result<()>
     // Reopened, as the ledger was: nothing is served from sled's cache
     // (waiting, as the ledger does, for the lock sled's IO threads may
     // still hold a moment after the drop).
+    let Sides {
+        baseline,
+        baseline_dir,
+        ..
+    } = sides;
     drop(baseline);
     let started = Instant::now();
     let baseline = arledger_core::log::open_sled(baseline_dir.path())?;
@@ -481,21 +568,38 @@ fn raw_sled_keys(
 }
 
 fn domain(commands: usize) -> Result<()> {
-    use arledger_core::domain::{Event, WriteModel, decide};
-    use arledger_core::ids::{CommandId, EventId, StreamId};
-    use arledger_core::log::codec;
-    let mut model = WriteModel::default();
-    let admin = sample::admin();
     let customers: Vec<CustomerId> = (0..1_000).map(|_| CustomerId(Uuid::new_v4())).collect();
-    for c in &customers {
-        for e in decide(&model, &admin, &sample::register_customer(*c))? {
+    let work = workload(&customers, commands);
+    let events = domain_decide_apply(&customers, &work)?;
+    let encoded = domain_encode_decode(&events)?;
+    domain_sha256_chain(&encoded);
+    let started = Instant::now();
+    let hashes: Vec<_> = work
+        .iter()
+        .map(|s| arledger_core::log::body_hash(&s.command))
+        .collect();
+    bench("domain_body_hash_per_s", per_second(hashes.len(), started));
+    Ok(())
+}
+
+/// A write model holding `customers`, registered.
+fn model_with(customers: &[CustomerId]) -> Result<WriteModel> {
+    let mut model = WriteModel::default();
+    for c in customers {
+        for e in decide(&model, &sample::admin(), &sample::register_customer(*c))? {
             model.apply(&e)?;
         }
     }
-    let work = workload(&customers, commands);
+    Ok(model)
+}
+
+/// Times deciding and folding `work`, then folding its events again alone;
+/// returns the events.
+fn domain_decide_apply(customers: &[CustomerId], work: &[Submission]) -> Result<Vec<Event>> {
+    let mut model = model_with(customers)?;
     let started = Instant::now();
-    let mut events = Vec::with_capacity(commands);
-    for s in &work {
+    let mut events = Vec::with_capacity(work.len());
+    for s in work {
         let produced = decide(&model, &s.actor, &s.command)?;
         for e in &produced {
             model.apply(e)?;
@@ -504,14 +608,9 @@ fn domain(commands: usize) -> Result<()> {
     }
     bench(
         "domain_decide_apply_commands_per_s",
-        per_second(commands, started),
+        per_second(work.len(), started),
     );
-    let mut refold = WriteModel::default();
-    for c in &customers {
-        for e in decide(&refold, &admin, &sample::register_customer(*c))? {
-            refold.apply(&e)?;
-        }
-    }
+    let mut refold = model_with(customers)?;
     let started_apply = Instant::now();
     for e in &events {
         refold.apply(e)?;
@@ -520,10 +619,19 @@ fn domain(commands: usize) -> Result<()> {
         "domain_apply_events_per_s",
         per_second(events.len(), started_apply),
     );
+    Ok(events)
+}
+
+/// A payload as stored: type name, schema version, bytes.
+type Encoded = (&'static str, u16, Vec<u8>);
+
+/// Times encoding and decoding the payloads of `events`; returns them
+/// encoded.
+fn domain_encode_decode(events: &[Event]) -> Result<Vec<Encoded>> {
     let started = Instant::now();
     let mut payload = Vec::with_capacity(512);
     let mut bytes = 0usize;
-    for e in &events {
+    for e in events {
         payload.clear();
         e.encode_payload(&mut payload)?;
         bytes += payload.len();
@@ -533,7 +641,7 @@ fn domain(commands: usize) -> Result<()> {
         per_second(events.len(), started),
     );
     bench("domain_payload_bytes_avg", bytes / events.len().max(1));
-    let encoded: Vec<(&str, u16, Vec<u8>)> = events
+    let encoded: Vec<Encoded> = events
         .iter()
         .map(|e| {
             let mut payload = Vec::new();
@@ -549,11 +657,16 @@ fn domain(commands: usize) -> Result<()> {
         "domain_decode_events_per_s",
         per_second(encoded.len(), started),
     );
-    // The SHA-256 every event costs the append path and the scrub: its
-    // content hash and chain link, over canonical bytes with a full
-    // envelope (the payloads above, the admin as actor).
+    Ok(encoded)
+}
+
+/// Times the SHA-256 every event costs the append path and the scrub: its
+/// content hash and chain link, over canonical bytes with a full envelope
+/// (the payloads given, the admin as actor).
+fn domain_sha256_chain(encoded: &[Encoded]) {
+    let admin = sample::admin();
     let canonical: Vec<Vec<u8>> = (1u64..)
-        .zip(&encoded)
+        .zip(encoded)
         .map(|(position, (event_type, schema_version, payload))| {
             let mut out = Vec::with_capacity(128 + payload.len());
             let fields = codec::CanonicalRef {
@@ -588,13 +701,6 @@ fn domain(commands: usize) -> Result<()> {
         "domain_canonical_bytes_avg",
         canonical.iter().map(Vec::len).sum::<usize>() / canonical.len().max(1),
     );
-    let started = Instant::now();
-    let hashes: Vec<_> = work
-        .iter()
-        .map(|s| arledger_core::log::body_hash(&s.command))
-        .collect();
-    bench("domain_body_hash_per_s", per_second(hashes.len(), started));
-    Ok(())
 }
 
 /// CPU time per kind of thread (threads named alike are summed: `sled-io`).
@@ -605,18 +711,8 @@ fn thread_cpu() -> Vec<(String, Duration)> {
     };
     for task in tasks.filter_map(|t| t.ok()) {
         let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
-        let name = stat
-            .split_once('(')
-            .and_then(|(_, r)| r.rsplit_once(')'))
-            .map_or("", |(n, _)| n);
-        let kind = match name {
-            n if n.starts_with("sled-io") => "sled_io",
-            "arledger-writer" => "writer",
-            "arledger-flushe" => "flusher",
-            "arledger-framer" => "framer",
-            "arledger-reader" => "reader",
-            "arledger-benche" => "caller",
-            _ => continue,
+        let Some(kind) = thread_kind(&stat) else {
+            continue;
         };
         let cpu = stat_cpu(&stat);
         match out.iter_mut().find(|(k, _)| k == kind) {
@@ -625,6 +721,23 @@ fn thread_cpu() -> Vec<(String, Duration)> {
         }
     }
     out
+}
+
+/// Which of the threads the benchmark reports a `/proc` stat line is of.
+fn thread_kind(stat: &str) -> Option<&'static str> {
+    let name = stat
+        .split_once('(')
+        .and_then(|(_, r)| r.rsplit_once(')'))
+        .map_or("", |(n, _)| n);
+    Some(match name {
+        n if n.starts_with("sled-io") => "sled_io",
+        "arledger-writer" => "writer",
+        "arledger-flushe" => "flusher",
+        "arledger-framer" => "framer",
+        "arledger-reader" => "reader",
+        "arledger-benche" => "caller",
+        _ => return None,
+    })
 }
 
 /// User + system time from a /proc stat line.
@@ -664,28 +777,13 @@ fn rebuild(commands: usize, runs: usize) -> Result<()> {
     let mut figures: Vec<(String, Vec<u64>)> = Vec::new();
     for _ in 0..runs.max(1) {
         for strict in [false, true] {
-            let mut child = std::process::Command::new(std::env::current_exe()?);
-            child.arg("open-once").arg(dir.path()).arg(head.to_string());
-            if strict {
-                child.arg("--strict");
-            }
-            let child = child.output()?;
-            if !child.status.success() {
-                bail!(
-                    "open-once failed: {}",
-                    String::from_utf8_lossy(&child.stderr)
-                );
-            }
+            let printed = open_in_child(dir.path(), head, strict)?;
             let prefix = if strict { "strict_" } else { "" };
-            for line in String::from_utf8(child.stdout)?.lines() {
-                let mut parts = line.strip_prefix("BENCH ").unwrap_or("").split(' ');
-                if let (Some(name), Some(Ok(value))) = (parts.next(), parts.next().map(str::parse))
-                {
-                    let name = format!("{prefix}{name}");
-                    match figures.iter_mut().find(|(n, _)| *n == name) {
-                        Some((_, values)) => values.push(value),
-                        None => figures.push((name, vec![value])),
-                    }
+            for (name, value) in bench_lines(&printed) {
+                let name = format!("{prefix}{name}");
+                match figures.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, values)) => values.push(value),
+                    None => figures.push((name, vec![value])),
                 }
             }
         }
@@ -699,6 +797,32 @@ fn rebuild(commands: usize, runs: usize) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Runs `open-once` on the ledger at `dir` in a child process; returns
+/// what it printed.
+fn open_in_child(dir: &Path, head: u64, strict: bool) -> Result<String> {
+    let mut child = std::process::Command::new(std::env::current_exe()?);
+    child.arg("open-once").arg(dir).arg(head.to_string());
+    if strict {
+        child.arg("--strict");
+    }
+    let child = child.output()?;
+    if !child.status.success() {
+        bail!(
+            "open-once failed: {}",
+            String::from_utf8_lossy(&child.stderr)
+        );
+    }
+    Ok(String::from_utf8(child.stdout)?)
+}
+
+/// The `BENCH <name> <value>` lines of `printed` with a number as value.
+fn bench_lines(printed: &str) -> impl Iterator<Item = (&str, u64)> {
+    printed.lines().filter_map(|line| {
+        let mut parts = line.strip_prefix("BENCH ")?.split(' ');
+        Some((parts.next()?, parts.next()?.parse().ok()?))
+    })
 }
 
 /// One reopen, in this process: what `rebuild` runs in a child.

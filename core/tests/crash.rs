@@ -24,6 +24,7 @@ use std::sync::{Arc, mpsc};
 use arledger_core::clock::ManualClock;
 use arledger_core::domain::{Command, CommandError, WriteModel};
 use arledger_core::ids::{CommandId, CustomerId, InvoiceId, PaymentId, StreamId};
+use arledger_core::log::codec::StoredEvent;
 use arledger_core::log::{Ledger, LedgerOptions, Submission, SubmitError};
 use arledger_core::sample;
 use chrono::{TimeZone, Utc};
@@ -204,7 +205,42 @@ fn check(dir: &Path, acknowledged: &[(CommandId, u64, u64)], context: &str, last
             );
         }
     }
-    // Every command's events are contiguous: a command lands whole.
+    check_commands_land_whole(&events, context, last_round);
+    let mut folded = WriteModel::default();
+    for e in &events {
+        folded.apply(&e.event().unwrap()).unwrap();
+    }
+    assert!(
+        ledger.with_model(|m| *m == folded),
+        "{context}: rebuilt write model differs from a fold from scratch"
+    );
+    check_stream_index(&ledger, &events, context);
+    // The command index: an acknowledged command id is still taken; sent
+    // again with another body it is refused, and nothing is appended.
+    for (id, _, _) in acknowledged.iter().rev().take(20) {
+        let other_body = Submission::new(
+            *id,
+            sample::admin(),
+            sample::register_customer(CustomerId(Uuid::from_u128(u128::MAX))),
+        );
+        match ledger.submit(other_body) {
+            Err(SubmitError::Refused(CommandError::IdempotencyMismatch { .. })) => {}
+            other => panic!(
+                "{context}: command {} sent again with another body: {other:?}",
+                id.0
+            ),
+        }
+    }
+    assert_eq!(
+        ledger.head().position,
+        head,
+        "{context}: a refused repeat appended"
+    );
+}
+
+/// Every command's events are contiguous: a command lands whole. In the
+/// last round, some command with several events must have been exercised.
+fn check_commands_land_whole(events: &[StoredEvent], context: &str, last_round: bool) {
     let mut seen_commands = std::collections::HashSet::new();
     let mut multi_event_commands = 0usize;
     for (i, e) in events.iter().enumerate() {
@@ -227,18 +263,13 @@ fn check(dir: &Path, acknowledged: &[(CommandId, u64, u64)], context: &str, last
             "{context}: no command with several events was exercised"
         );
     }
-    let mut folded = WriteModel::default();
-    for e in &events {
-        folded.apply(&e.event().unwrap()).unwrap();
-    }
-    assert!(
-        ledger.with_model(|m| *m == folded),
-        "{context}: rebuilt write model differs from a fold from scratch"
-    );
-    // The stream index: each stream reads back exactly its events, in
-    // version order from 1.
+}
+
+/// The stream index: each stream reads back exactly its events, in version
+/// order from 1.
+fn check_stream_index(ledger: &Ledger, events: &[StoredEvent], context: &str) {
     let mut streams: std::collections::BTreeMap<StreamId, Vec<u64>> = Default::default();
-    for e in &events {
+    for e in events {
         streams.entry(e.stream_id).or_default().push(e.position);
     }
     for (stream, positions) in &streams {
@@ -249,27 +280,6 @@ fn check(dir: &Path, acknowledged: &[(CommandId, u64, u64)], context: &str, last
         let expected: Vec<u64> = (1..=u64::try_from(read.len()).unwrap()).collect();
         assert_eq!(versions, expected, "{context}: versions of stream {stream}");
     }
-    // The command index: an acknowledged command id is still taken; sent
-    // again with another body it is refused, and nothing is appended.
-    for (id, _, _) in acknowledged.iter().rev().take(20) {
-        let other_body = Submission::new(
-            *id,
-            sample::admin(),
-            sample::register_customer(CustomerId(Uuid::from_u128(u128::MAX))),
-        );
-        match ledger.submit(other_body) {
-            Err(SubmitError::Refused(CommandError::IdempotencyMismatch { .. })) => {}
-            other => panic!(
-                "{context}: command {} sent again with another body: {other:?}",
-                id.0
-            ),
-        }
-    }
-    assert_eq!(
-        ledger.head().position,
-        head,
-        "{context}: a refused repeat appended"
-    );
 }
 
 /// Appends from several threads until killed, printing `ACK <command id>

@@ -83,7 +83,19 @@ fn scenario_commands() -> Vec<Command> {
     let invoice = InvoiceId(id(4));
     let payment = PaymentId(id(5));
     let recall = RecallId(id(6));
-    let commands = vec![
+    [
+        master_data_commands(customer),
+        sales_commands(customer, order, shipment, invoice),
+        receivables_commands(customer, invoice, payment),
+        recall_commands(customer, recall),
+        held_order_commands(customer),
+    ]
+    .concat()
+}
+
+/// Section 3: the customer, its limit and terms, the product and its lot.
+fn master_data_commands(customer: CustomerId) -> Vec<Command> {
+    vec![
         sample::register_customer(customer),
         Command::UpdateCustomer(UpdateCustomer {
             customer_id: customer,
@@ -101,6 +113,17 @@ fn scenario_commands() -> Vec<Command> {
         }),
         sample::register_product(),
         sample::release_lot("L1", 100),
+    ]
+}
+
+/// Order, shipment, acceptance and invoice.
+fn sales_commands(
+    customer: CustomerId,
+    order: OrderId,
+    shipment: ShipmentId,
+    invoice: InvoiceId,
+) -> Vec<Command> {
+    vec![
         Command::PlaceOrder(PlaceOrder {
             order_id: order,
             number: "SO-1".into(),
@@ -150,6 +173,17 @@ fn scenario_commands() -> Vec<Command> {
             }],
             contract_id: Some("C-7".into()),
         }),
+    ]
+}
+
+/// Credit note, payment and allocation, dispute, collection, write-off,
+/// recovery and reversal.
+fn receivables_commands(
+    customer: CustomerId,
+    invoice: InvoiceId,
+    payment: PaymentId,
+) -> Vec<Command> {
+    vec![
         Command::IssueCreditNote(IssueCreditNote {
             credit_note_id: CreditNoteId(id(7)),
             invoice_id: invoice,
@@ -194,6 +228,12 @@ fn scenario_commands() -> Vec<Command> {
             reason: "bounced".into(),
             reversed_on: d("2026-02-15"),
         }),
+    ]
+}
+
+/// A recall, its acknowledgement and a return.
+fn recall_commands(customer: CustomerId, recall: RecallId) -> Vec<Command> {
+    vec![
         Command::IssueRecall(IssueRecall {
             recall_id: recall,
             gtin: sample::GTIN.into(),
@@ -214,12 +254,11 @@ fn scenario_commands() -> Vec<Command> {
             quantity: 2,
             returned_on: d("2026-02-18"),
         }),
-        Command::ReleaseOrder(ReleaseOrder {
-            order_id: OrderId(id(8)),
-            note: None,
-        }),
-    ];
-    // A held order to release and one to reject.
+    ]
+}
+
+/// A held order to release (and then cancel) and one to reject.
+fn held_order_commands(customer: CustomerId) -> Vec<Command> {
     let held = |n: u128, number: &str| {
         Command::PlaceOrder(PlaceOrder {
             order_id: OrderId(id(n)),
@@ -235,7 +274,7 @@ fn scenario_commands() -> Vec<Command> {
             }],
         })
     };
-    let tail = vec![
+    vec![
         held(8, "SO-8"),
         Command::ReleaseOrder(ReleaseOrder {
             order_id: OrderId(id(8)),
@@ -250,9 +289,7 @@ fn scenario_commands() -> Vec<Command> {
             order_id: OrderId(id(8)),
             reason: "customer".into(),
         }),
-    ];
-    let n = commands.len() - 1;
-    commands.into_iter().take(n).chain(tail).collect()
+    ]
 }
 
 /// Command body hashes answer repeated command ids for as long as a log

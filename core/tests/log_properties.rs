@@ -338,74 +338,111 @@ fn check_sequence(ops: &[Op], answers: &Answers) -> Result<(), TestCaseError> {
     ledger
         .submit(sample::submit(sample::release_lot("L1", 100)))
         .unwrap();
-    let mut history: Vec<Submission> = Vec::new();
-    let mut outcomes: HashMap<CommandId, Outcome> = HashMap::new();
+    let mut run = Run {
+        ledger: &ledger,
+        history: Vec::new(),
+        outcomes: HashMap::new(),
+    };
     for op in ops {
-        let before = ledger.head().position;
         match op {
-            Op::Bulk(inner) => {
-                let (batch, expected): (Vec<Submission>, Vec<Expect>) =
-                    inner.iter().map(|o| submission(o, &history)).unzip();
-                let results = ledger.submit_batch(batch.clone()).unwrap();
-                let mut appended = 0;
-                for ((s, r), expect) in batch.into_iter().zip(results).zip(expected) {
-                    prop_assert!(answer_fits(expect, &r), "{:?} answered {:?}", expect, r);
-                    answers.count(&r);
-                    if let Ok(outcome) = r {
-                        if outcome.duplicate {
-                            let original = outcomes.get(&s.command_id).unwrap();
-                            prop_assert_eq!(&outcome.event_ids, &original.event_ids);
-                        } else {
-                            appended += outcome.last_position - outcome.first_position + 1;
-                            outcomes.insert(s.command_id, outcome);
-                            history.push(s);
-                        }
-                    }
-                }
-                prop_assert_eq!(
-                    ledger.head().position,
-                    before + appended,
-                    "only accepted commands append"
-                );
-            }
-            _ => {
-                let (s, expect) = submission(op, &history);
-                let answer = match ledger.submit(s.clone()) {
-                    Ok(outcome) => Ok(outcome),
-                    Err(SubmitError::Refused(e)) => Err(e),
-                    Err(SubmitError::Log(e)) => panic!("log failed: {e}"),
-                };
-                prop_assert!(
-                    answer_fits(expect, &answer),
-                    "{:?} answered {:?}",
-                    expect,
-                    answer
-                );
-                answers.count(&answer);
-                match answer {
-                    Ok(outcome) if outcome.duplicate => {
-                        prop_assert_eq!(ledger.head().position, before);
-                        let original = outcomes.get(&s.command_id).unwrap();
-                        prop_assert_eq!(outcome.first_position, original.first_position);
-                        prop_assert_eq!(&outcome.event_ids, &original.event_ids);
-                    }
-                    Ok(outcome) => {
-                        prop_assert_eq!(outcome.first_position, before + 1);
-                        prop_assert_eq!(ledger.head().position, outcome.last_position);
-                        outcomes.insert(s.command_id, outcome);
-                        history.push(s);
-                    }
-                    Err(_) => prop_assert_eq!(ledger.head().position, before, "refused appended"),
-                }
-            }
+            Op::Bulk(inner) => run.bulk(inner, answers)?,
+            _ => run.single(op, answers)?,
         }
     }
+    let Run {
+        history, outcomes, ..
+    } = run;
+    check_reopened(dir.path(), ledger, &history, &outcomes)
+}
+
+/// A sequence being appended: what was accepted, and how.
+struct Run<'a> {
+    ledger: &'a Ledger,
+    history: Vec<Submission>,
+    outcomes: HashMap<CommandId, Outcome>,
+}
+
+impl Run<'_> {
+    /// Appends a bulk batch and checks each answer.
+    fn bulk(&mut self, inner: &[Op], answers: &Answers) -> Result<(), TestCaseError> {
+        let before = self.ledger.head().position;
+        let (batch, expected): (Vec<Submission>, Vec<Expect>) =
+            inner.iter().map(|o| submission(o, &self.history)).unzip();
+        let results = self.ledger.submit_batch(batch.clone()).unwrap();
+        let mut appended = 0;
+        for ((s, r), expect) in batch.into_iter().zip(results).zip(expected) {
+            prop_assert!(answer_fits(expect, &r), "{:?} answered {:?}", expect, r);
+            answers.count(&r);
+            let Ok(outcome) = r else {
+                continue;
+            };
+            if outcome.duplicate {
+                let original = self.outcomes.get(&s.command_id).unwrap();
+                prop_assert_eq!(&outcome.event_ids, &original.event_ids);
+            } else {
+                appended += outcome.last_position - outcome.first_position + 1;
+                self.outcomes.insert(s.command_id, outcome);
+                self.history.push(s);
+            }
+        }
+        prop_assert_eq!(
+            self.ledger.head().position,
+            before + appended,
+            "only accepted commands append"
+        );
+        Ok(())
+    }
+
+    /// Appends one command and checks its answer.
+    fn single(&mut self, op: &Op, answers: &Answers) -> Result<(), TestCaseError> {
+        let before = self.ledger.head().position;
+        let (s, expect) = submission(op, &self.history);
+        let answer = match self.ledger.submit(s.clone()) {
+            Ok(outcome) => Ok(outcome),
+            Err(SubmitError::Refused(e)) => Err(e),
+            Err(SubmitError::Log(e)) => panic!("log failed: {e}"),
+        };
+        prop_assert!(
+            answer_fits(expect, &answer),
+            "{:?} answered {:?}",
+            expect,
+            answer
+        );
+        answers.count(&answer);
+        match answer {
+            Ok(outcome) if outcome.duplicate => {
+                prop_assert_eq!(self.ledger.head().position, before);
+                let original = self.outcomes.get(&s.command_id).unwrap();
+                prop_assert_eq!(outcome.first_position, original.first_position);
+                prop_assert_eq!(&outcome.event_ids, &original.event_ids);
+            }
+            Ok(outcome) => {
+                prop_assert_eq!(outcome.first_position, before + 1);
+                prop_assert_eq!(self.ledger.head().position, outcome.last_position);
+                self.outcomes.insert(s.command_id, outcome);
+                self.history.push(s);
+            }
+            Err(_) => prop_assert_eq!(self.ledger.head().position, before, "refused appended"),
+        }
+        Ok(())
+    }
+}
+
+/// Closes `ledger`, reopens the log at `dir` and compares: head, events,
+/// write model (also against a fold from scratch), and every accepted
+/// command answered again as a repeat.
+fn check_reopened(
+    dir: &std::path::Path,
+    ledger: Ledger,
+    history: &[Submission],
+    outcomes: &HashMap<CommandId, Outcome>,
+) -> Result<(), TestCaseError> {
     let events = ledger.read(1, usize::MAX).unwrap();
     let model = ledger.with_model(Clone::clone);
     let head = ledger.head();
     drop(ledger);
 
-    let reopened = open(dir.path());
+    let reopened = open(dir);
     prop_assert_eq!(reopened.head(), head);
     prop_assert_eq!(reopened.read(1, usize::MAX).unwrap(), events.clone());
     prop_assert!(
@@ -420,7 +457,7 @@ fn check_sequence(ops: &[Op], answers: &Answers) -> Result<(), TestCaseError> {
         folded == model,
         "write model differs from a fold from scratch"
     );
-    for s in &history {
+    for s in history {
         let again = reopened.submit(s.clone()).unwrap();
         prop_assert!(again.duplicate);
         prop_assert_eq!(&again.event_ids, &outcomes[&s.command_id].event_ids);

@@ -462,11 +462,11 @@ fn book_frame(state: &mut WriterState, frame: &CheckedFrame) -> Result<(), OpenE
     Ok(())
 }
 
-/// Books one stored event: it must be decodable, be its stream's next
-/// version and take the next position; the bookkeeping then folds it.
-/// An event the code cannot fold, even by panicking (an amount so large a
-/// sum overflows, in a forged log), is the log and the code disagreeing at
-/// that position.
+/// Books one stored event through the same bookkeeping as the live
+/// writer; it must be decodable, take the next position and be its
+/// stream's next version. An event the code cannot fold, even by panicking
+/// (an amount so large a sum overflows, in a forged log), is the log and
+/// the code disagreeing at that position.
 fn book_event(
     state: &mut WriterState,
     e: &Envelope,
@@ -477,28 +477,28 @@ fn book_event(
         reason,
     };
     let event = event.as_ref().map_err(|err| corrupt(err.to_string()))?;
-    // Positions were checked frame by frame and linked before.
-    assert_eq!(
-        e.position, state.next_position,
-        "positions are checked first"
-    );
-    let expected = state.stream_version(e.stream_id) + 1;
-    if e.stream_version != expected {
-        return Err(corrupt(format!(
-            "stream {} jumps to version {}, expected {expected}",
-            e.stream_id, e.stream_version
-        )));
-    }
     let booked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         state.fold_event(e.stream_id, e.recorded_at, event)
     }));
-    match booked {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(BookError::Apply(err))) => Err(corrupt(err.to_string())),
-        Ok(Err(err)) => Err(corrupt(err.to_string())),
-        Err(panic) => Err(corrupt(format!(
-            "the event cannot be folded: {}",
-            panic_message(panic.as_ref())
-        ))),
+    let slot = match booked {
+        Ok(Ok(slot)) => slot,
+        Ok(Err(err)) => return Err(corrupt(err.to_string())),
+        Err(panic) => {
+            return Err(corrupt(format!(
+                "the event cannot be folded: {}",
+                panic_message(panic.as_ref())
+            )));
+        }
+    };
+    // Positions were checked frame by frame and linked before.
+    assert_eq!(e.position, slot.position, "positions are checked first");
+    // (The state is dropped with the failed open: checking the version
+    // after booking costs no second lookup of the stream.)
+    if e.stream_version != slot.stream_version {
+        return Err(corrupt(format!(
+            "stream {} jumps to version {}, expected {}",
+            e.stream_id, e.stream_version, slot.stream_version
+        )));
     }
+    Ok(())
 }

@@ -50,6 +50,7 @@ pub(super) enum BookError {
 }
 
 /// Everything the writer decides against; rebuilt from the log at open.
+#[derive(Debug, PartialEq)]
 pub(super) struct WriterState {
     pub(super) model: WriteModel,
     /// Positions of each stream's events; the stream's version is the length.

@@ -34,7 +34,7 @@ use crate::domain::events::PayloadError;
 use crate::domain::state::{ApplyError, CreditPolicy};
 use crate::domain::{Actor, Command, CommandError, Event, WriteModel};
 use crate::ids::{CommandId, EventId, StreamId};
-use bookkeeping::{BookError, CommandRecord, WriterState};
+use bookkeeping::{CommandRecord, WriterState};
 use codec::{
     BodyHash, CanonicalRef, CommandEntry, DecodeError, FrameBuilder, FrameRef, GENESIS_HASH, Hash,
     StoredEvent, encode_canonical, event_hash, parse_frame,

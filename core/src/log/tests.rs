@@ -312,6 +312,38 @@ fn reopening_rebuilds_the_same_write_model_and_head() {
     assert_eq!(before.invoices[&invoice].open(), dec!(60.00));
 }
 
+/// Appending and reopening book through the same path: after a mix of
+/// single commands, a bulk batch with a refusal and a repeat, and a
+/// command of several events, the reopened ledger's stream index, command
+/// table, next position, last recorded_at and write model equal the live
+/// ledger's.
+#[test]
+fn a_reopened_ledger_keeps_the_same_books_as_the_live_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    let (invoice, payment) = (InvoiceId(Uuid::from_u128(7)), PaymentId(Uuid::from_u128(8)));
+    accepted(&ledger, sample::register_customer(cid(1)));
+    let repeated = sample::submit(sample::set_credit_limit(cid(1), dec!(500.00)));
+    ledger.submit(repeated.clone()).unwrap();
+    let batch = vec![
+        sample::submit(sample::service_invoice(invoice, cid(1), dec!(100.00))),
+        sample::submit(sample::register_customer(cid(1))),
+        repeated,
+        sample::submit(sample::register_customer(cid(2))),
+    ];
+    let results = ledger.submit_batch(batch).unwrap();
+    assert!(results[1].is_err() && results[2].as_ref().unwrap().duplicate);
+    let several = sample::auto_allocating_payment(payment, cid(1), dec!(60.00));
+    assert!(accepted(&ledger, several).event_ids.len() > 1);
+    let live = std::mem::replace(
+        &mut *ledger.inner.shared.state(),
+        WriterState::new(options().credit_policy),
+    );
+    drop(ledger);
+    let reopened = Ledger::open(dir.path(), options()).unwrap();
+    assert_eq!(*reopened.inner.shared.state(), live);
+}
+
 #[test]
 fn a_corrupt_record_is_reported_with_its_position_and_not_served() {
     let (dir, store) = closed_with_customers(3);

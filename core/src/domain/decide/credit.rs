@@ -11,6 +11,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use super::inputs::computed;
 use super::lookup::customer_invoices;
 use crate::domain::error::CommandError;
 use crate::domain::state::{Customer, WriteModel};
@@ -67,14 +68,8 @@ pub(super) fn credit_check(
         reasons.push(HoldReason::GradeD);
     }
     Ok(CreditCheck {
-        exposure: Money {
-            amount: exposure,
-            currency,
-        },
-        limit: Money {
-            amount: limit,
-            currency,
-        },
+        exposure: computed("exposure", exposure, currency),
+        limit: computed("credit limit", limit, currency),
         reasons,
     })
 }

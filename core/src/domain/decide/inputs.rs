@@ -81,8 +81,9 @@ pub(super) fn currency(code: &str) -> Result<Currency, CommandError> {
     Ok(Currency::parse(code)?)
 }
 
-/// An amount of a command, checked: sign, `AMOUNT_MAX`, the currency's
-/// minor units.
+/// An amount of a command, checked (sign, `AMOUNT_MAX`, the currency's
+/// minor units) and in its one encoding ([`Money::canonical`]), which is
+/// what goes into events.
 pub(super) fn amount(
     field: &str,
     amount: Decimal,
@@ -111,7 +112,20 @@ pub(super) fn amount(
             format!("{amount} {currency} {rule}"),
         ));
     }
-    Money::new(amount, currency).map_err(|e| CommandError::invalid(field, e.to_string()))
+    Money::canonical(amount, currency).map_err(|e| CommandError::invalid(field, e.to_string()))
+}
+
+/// An amount the rules computed from amounts in the write model or the
+/// command (exposure, the credit limit, an invoice total, an
+/// auto-allocation), in its one encoding.
+///
+/// # Panics
+///
+/// If it is not money in `currency`: sums and differences of checked
+/// amounts always are, so the write model would be broken.
+pub(super) fn computed(what: &str, amount: Decimal, currency: Currency) -> Money {
+    Money::canonical(amount, currency)
+        .unwrap_or_else(|e| panic!("the {what} computed, {amount} {currency}, is not money: {e}"))
 }
 
 /// A quantity of units, 1 to `QUANTITY_MAX`.
@@ -194,6 +208,7 @@ pub(super) fn units_left(what: &str, total: u64, taken: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rust_decimal_macros::dec;
 
     #[test]
     fn amount_max_is_ten_to_its_digits() {
@@ -223,6 +238,29 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn an_amount_of_a_command_comes_out_at_the_currency_scale() {
+        let kwd = Currency::parse("KWD").unwrap();
+        for (given, currency, expected) in [
+            (dec!(100), Currency::USD, "100.00"),
+            (dec!(100.0), Currency::USD, "100.00"),
+            (dec!(5), Currency::JPY, "5"),
+            (dec!(5.00), Currency::JPY, "5"),
+            (dec!(2), kwd, "2.000"),
+            (-dec!(0.0), Currency::USD, "0.00"),
+        ] {
+            let money = amount("amount", given, currency, Sign::NonNegative).unwrap();
+            assert_eq!(money.amount.to_string(), expected, "{given} {currency}");
+            assert!(money.amount.is_sign_positive(), "{given} {currency}");
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "is not money")]
+    fn a_computed_amount_that_is_not_money_stops_loudly() {
+        computed("exposure", dec!(0.001), Currency::USD);
     }
 
     #[test]

@@ -7,8 +7,8 @@
 use rust_decimal::Decimal;
 
 use super::inputs::{
-    AMOUNT_MAX, Sign, TEXT_LEN_MAX, amount, currency, lines_count, opt_text, quantity, text,
-    units_left,
+    AMOUNT_MAX, Sign, TEXT_LEN_MAX, amount, computed, currency, lines_count, opt_text, quantity,
+    text, units_left,
 };
 use super::lookup::{find_customer, find_invoice, find_shipment};
 use crate::domain::commands::{InvoiceLineRequest, IssueCreditNote, IssueInvoice};
@@ -17,7 +17,7 @@ use crate::domain::events::{CreditNoteIssued, Event, InvoiceIssued, InvoiceLine,
 use crate::domain::state::{Customer, WriteModel};
 use crate::domain::terms::{PaymentTerms, schedule};
 use crate::ids::ShipmentId;
-use crate::money::{Currency, Money};
+use crate::money::Currency;
 
 /// InvoiceIssued: the customer exists, the terms are known and valid, every
 /// line is checked by [`Billing::add`], the total is above zero, and the
@@ -49,10 +49,7 @@ pub(super) fn issue_invoice(
         return Err(CommandError::exists("invoice number", &c.number));
     }
     let base = model.base_dates(c.invoice_date, &billing.shipments);
-    let total = Money {
-        amount: billing.total,
-        currency,
-    };
+    let total = computed("invoice total", billing.total, currency);
     let installments = schedule(total, &terms, &base);
     Ok(vec![Event::InvoiceIssued(InvoiceIssued {
         invoice_id: c.invoice_id,
@@ -66,7 +63,7 @@ pub(super) fn issue_invoice(
     })])
 }
 
-/// The invoice's terms, valid: its own first, then those of
+/// The invoice's terms, valid and normalised: its own first, then those of
 /// the contract it names, then the customer's default.
 fn invoice_terms(cust: &Customer, c: &IssueInvoice) -> Result<PaymentTerms, CommandError> {
     let contract_terms = match &c.contract_id {
@@ -91,7 +88,7 @@ fn invoice_terms(cust: &Customer, c: &IssueInvoice) -> Result<PaymentTerms, Comm
         }
     };
     terms.validate()?;
-    Ok(terms.clone())
+    Ok(terms.canonical())
 }
 
 /// The lines of an invoice as they are checked, and what they bill.

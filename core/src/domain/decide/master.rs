@@ -103,7 +103,7 @@ pub(super) fn set_credit_limit(
 }
 
 /// PaymentTermsSet: the customer exists and the terms are valid
-/// (domain.md 5).
+/// (domain.md 5); they are stored with their shares normalised.
 pub(super) fn set_payment_terms(
     model: &WriteModel,
     c: &SetPaymentTerms,
@@ -114,7 +114,7 @@ pub(super) fn set_payment_terms(
     Ok(vec![Event::PaymentTermsSet(PaymentTermsSet {
         customer_id: c.customer_id,
         contract_id: c.contract_id.clone(),
-        terms: c.terms.clone(),
+        terms: c.terms.canonical(),
     })])
 }
 

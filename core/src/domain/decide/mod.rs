@@ -8,6 +8,12 @@
 //! `shipments`, `invoices`, `payments`, `write_offs`, `disputes`,
 //! `collections` and `recalls` (4). `inputs` holds the checks of command
 //! input and its limits, `lookup` the lookups of named entities.
+//!
+//! Every amount decide puts into an event is in its one encoding, at the
+//! currency's scale and never a negative zero (`Money::canonical`), and
+//! percent shares of payment terms are normalised
+//! (`PaymentTerms::canonical`): the same command gives the same bytes
+//! however its client wrote its numbers.
 
 use chrono::NaiveDate;
 

@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 
-use super::inputs::{AUTO_ALLOCATIONS_MAX, Sign, amount, currency, opt_text, text};
+use super::inputs::{AUTO_ALLOCATIONS_MAX, Sign, amount, computed, currency, opt_text, text};
 use super::lookup::{customer_invoices, find_customer, find_invoice, find_payment};
 use crate::domain::commands::{AllocatePayment, ReceivePayment, ReversePayment};
 use crate::domain::error::CommandError;
@@ -79,10 +79,7 @@ fn auto_allocate(
             payment_id: c.payment_id,
             invoice_id,
             installment_no: Some(inv.installments[i].plan.no),
-            amount: Money {
-                amount: take,
-                currency,
-            },
+            amount: computed("auto-allocation", take, currency),
         }));
     }
 }

@@ -140,7 +140,12 @@ impl Currency {
 
     /// The code as text.
     pub fn code(&self) -> &str {
-        std::str::from_utf8(&self.0).unwrap_or("???")
+        // Only `listed` and the constants above make a currency: its bytes
+        // are always one of the ASCII codes of `CURRENCIES`.
+        match std::str::from_utf8(&self.0) {
+            Ok(code) => code,
+            Err(_) => unreachable!("currency bytes {:?} are not a listed code", self.0),
+        }
     }
 
     /// Decimals this currency's amounts may carry.
@@ -205,10 +210,42 @@ impl Money {
         Ok(Money { amount, currency })
     }
 
-    /// Zero in `currency`.
+    /// Money in its one encoding, the form every amount a command puts into
+    /// an event takes: rescaled to the currency's minor units (100, 100.0
+    /// and 100.00 USD all become 100.00; 5 JPY stays 5; KWD has 3), and a
+    /// zero is never negative (-0 becomes 0.00). Amounts with more decimals
+    /// than the currency allows are refused, never rounded, as by
+    /// [`Money::new`].
+    ///
+    /// Decimal comparison ignores the scale, but the stored bytes and so
+    /// the hash chain do not: without this, one amount could be recorded
+    /// in several encodings depending on how a client typed it.
+    pub fn canonical(amount: Decimal, currency: Currency) -> Result<Money, MoneyError> {
+        currency.check_amount(amount)?;
+        let minor_units = currency.minor_units();
+        let mut canonical = amount;
+        canonical.rescale(minor_units);
+        // `rescale` rounds when it lowers the scale (`check_amount` left
+        // only zeros to drop) and stops short when raising it would
+        // overflow the mantissa: only a full, exact rescale is the encoding.
+        if canonical.scale() != minor_units || canonical != amount {
+            return Err(MoneyError::Overflow);
+        }
+        // A negative zero (a client's "-0") keeps its sign through
+        // `rescale`; it is the same amount as zero and gets its encoding.
+        if canonical.is_zero() {
+            canonical.set_sign_positive(true);
+        }
+        Ok(Money {
+            amount: canonical,
+            currency,
+        })
+    }
+
+    /// Zero in `currency`, in its one encoding (0.00 USD, 0 JPY).
     pub fn zero(currency: Currency) -> Money {
         Money {
-            amount: Decimal::ZERO,
+            amount: Decimal::new(0, currency.minor_units()),
             currency,
         }
     }
@@ -292,7 +329,14 @@ pub mod decimal_bytes {
 
 /// Splits `total` into shares given in percent (summing to 100), each rounded
 /// down (toward zero) to the currency's minor unit; the rounding difference
-/// goes to the last share, so the parts always sum to `total` exactly.
+/// goes to the last share, so the parts always sum to `total` exactly. Every
+/// part is in its one encoding ([`Money::canonical`]).
+///
+/// # Panics
+///
+/// If `total` has more decimals than its currency allows (no [`Money`]
+/// built by [`Money::new`] or [`Money::canonical`] has): its last part
+/// could not be money either.
 pub fn split_by_percent(total: Money, shares_percent: &[Decimal]) -> Vec<Money> {
     let units = total.currency.minor_units();
     let hundred = Decimal::ONE_HUNDRED;
@@ -306,10 +350,9 @@ pub fn split_by_percent(total: Money, shares_percent: &[Decimal]) -> Vec<Money> 
                 .round_dp_with_strategy(units, rust_decimal::RoundingStrategy::ToZero)
         };
         allotted += amount;
-        parts.push(Money {
-            amount,
-            currency: total.currency,
-        });
+        let part = Money::canonical(amount, total.currency)
+            .unwrap_or_else(|e| panic!("a share of {total} is not money: {e}"));
+        parts.push(part);
     }
     parts
 }
@@ -360,6 +403,61 @@ mod tests {
             a.checked_add(b),
             Err(MoneyError::CurrencyMismatch { .. })
         ));
+    }
+
+    #[test]
+    fn canonical_money_has_the_currency_scale_whatever_scale_it_was_given() {
+        let encodings = |amount, currency| {
+            let money = Money::canonical(amount, currency).unwrap();
+            (money.amount.to_string(), money.amount.serialize())
+        };
+        for amount in [dec!(100), dec!(100.0), dec!(100.00), dec!(100.000)] {
+            assert_eq!(
+                encodings(amount, Currency::USD),
+                encodings(dec!(100.00), Currency::USD)
+            );
+            assert_eq!(encodings(amount, Currency::USD).0, "100.00");
+        }
+        assert_eq!(encodings(dec!(5), Currency::JPY).0, "5");
+        assert_eq!(encodings(dec!(5.000), Currency::JPY).0, "5");
+        let kwd = Currency::parse("KWD").unwrap();
+        assert_eq!(encodings(dec!(1.5), kwd).0, "1.500");
+    }
+
+    #[test]
+    fn canonical_money_turns_a_negative_zero_into_zero_at_the_currency_scale() {
+        let negative_zero = -dec!(0.0);
+        assert!(negative_zero.is_sign_negative());
+        let zero = Money::canonical(negative_zero, Currency::USD).unwrap();
+        assert!(zero.amount.is_sign_positive());
+        assert_eq!(zero.amount.serialize(), dec!(0.00).serialize());
+        assert_eq!(
+            Money::zero(Currency::USD).amount.serialize(),
+            dec!(0.00).serialize()
+        );
+    }
+
+    #[test]
+    fn canonical_money_refuses_what_it_cannot_encode_exactly() {
+        assert!(matches!(
+            Money::canonical(dec!(1.005), Currency::USD),
+            Err(MoneyError::TooManyDecimals { .. })
+        ));
+        // Raising the scale of the largest decimals would overflow.
+        assert_eq!(
+            Money::canonical(Decimal::MAX, Currency::USD),
+            Err(MoneyError::Overflow)
+        );
+    }
+
+    #[test]
+    fn percent_split_parts_are_at_the_currency_scale() {
+        // Money::new keeps the scale it is given: 100, not 100.00.
+        let total = Money::new(dec!(100), Currency::USD).unwrap();
+        let parts = split_by_percent(total, &[dec!(50), dec!(25), dec!(25)]);
+        for part in parts {
+            assert_eq!(part.amount.scale(), 2, "{part}");
+        }
     }
 
     #[test]

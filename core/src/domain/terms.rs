@@ -56,6 +56,22 @@ impl PaymentTerms {
         }
     }
 
+    /// The terms in their one encoding: every share normalised
+    /// (`Decimal::normalize`: no trailing zeros, no negative zero), so
+    /// that 50, 50.0 and 50.00 percent are stored alike.
+    pub fn canonical(&self) -> PaymentTerms {
+        PaymentTerms {
+            installments: self
+                .installments
+                .iter()
+                .map(|i| InstallmentTerms {
+                    share_percent: i.share_percent.normalize(),
+                    ..i.clone()
+                })
+                .collect(),
+        }
+    }
+
     /// Checks the terms: 1..=60 installments, each share > 0, shares summing to exactly 100.
     pub fn validate(&self) -> Result<(), CommandError> {
         let n = self.installments.len();
@@ -130,6 +146,12 @@ pub struct BaseDates {
 ///
 /// A service-only invoice (no goods) counts shipment- and acceptance-based
 /// terms from the invoice date, since nothing will ever ship or be accepted.
+///
+/// # Panics
+///
+/// If the due date is beyond the last date `NaiveDate` holds: business
+/// dates end in 9999 and terms at `TERM_DAYS_MAX` days, so it never is,
+/// and `None` must keep meaning "awaiting acceptance" only.
 pub fn due_date(terms: &InstallmentTerms, base: &BaseDates) -> Option<NaiveDate> {
     let start = match terms.base {
         TermsBase::Invoice => Some(base.invoice_date),
@@ -138,23 +160,35 @@ pub fn due_date(terms: &InstallmentTerms, base: &BaseDates) -> Option<NaiveDate>
         TermsBase::Shipment | TermsBase::Acceptance => Some(base.invoice_date),
         TermsBase::EndOfMonth => Some(end_of_month(base.invoice_date)),
     }?;
-    start.checked_add_days(Days::new(u64::from(terms.days)))
+    let Some(due) = start.checked_add_days(Days::new(u64::from(terms.days))) else {
+        panic!("{} days after {start} is beyond the calendar", terms.days);
+    };
+    Some(due)
 }
 
 /// The last day of `date`'s month.
+///
+/// # Panics
+///
+/// In December of `NaiveDate`'s last year, whose month end has no next
+/// month to count back from; business dates end in 9999.
 pub fn end_of_month(date: NaiveDate) -> NaiveDate {
     let (y, m) = if date.month() == 12 {
         (date.year() + 1, 1)
     } else {
         (date.year(), date.month() + 1)
     };
-    NaiveDate::from_ymd_opt(y, m, 1)
-        .and_then(|first| first.pred_opt())
-        .unwrap_or(date)
+    let Some(last) = NaiveDate::from_ymd_opt(y, m, 1).and_then(|first| first.pred_opt()) else {
+        panic!("the end of {date}'s month is beyond the calendar");
+    };
+    last
 }
 
 /// Derives the installment schedule of an invoice of `total` under `terms`.
-/// Rounding differences go to the last installment, so amounts sum to `total`.
+/// Rounding differences go to the last installment, so amounts sum to `total`;
+/// each amount is in its one encoding (`split_by_percent`), and the terms
+/// copied into each installment are as given (pass [`PaymentTerms::canonical`]
+/// ones for a new invoice).
 pub fn schedule(total: Money, terms: &PaymentTerms, base: &BaseDates) -> Vec<Installment> {
     let shares: Vec<Decimal> = terms.installments.iter().map(|i| i.share_percent).collect();
     split_by_percent(total, &shares)
@@ -227,6 +261,29 @@ mod tests {
             due_date(&t(10, TermsBase::Acceptance), &services),
             Some(d("2026-01-25"))
         );
+    }
+
+    #[test]
+    fn canonical_terms_have_normalised_shares() {
+        let terms = PaymentTerms {
+            installments: vec![
+                InstallmentTerms {
+                    share_percent: dec!(50.00),
+                    days: 30,
+                    base: TermsBase::Invoice,
+                },
+                InstallmentTerms {
+                    share_percent: dec!(50.0),
+                    days: 60,
+                    base: TermsBase::Invoice,
+                },
+            ],
+        };
+        let canonical = terms.canonical();
+        assert_eq!(canonical, terms, "the same shares, numerically");
+        for inst in &canonical.installments {
+            assert_eq!(inst.share_percent.serialize(), dec!(50).serialize());
+        }
     }
 
     #[test]

@@ -3,9 +3,14 @@
 //!
 //! # Canonical event bytes (format 1)
 //!
-//! All integers big-endian. This is what `content_hash` covers (and what an
-//! export will print; today `StoredEvent::canonical_bytes` returns them), so
-//! an auditor can check the chain with SHA-256 alone:
+//! `docs/canonical-encoding.md` specifies them completely, for a reader
+//! with no Rust: every field of the envelope and of every event type's
+//! payload in order, every enum's variant numbers, the encodings of
+//! decimals, dates, timestamps, UUIDs and strings, and a worked example
+//! byte by byte. `core/tests/canonical_encoding.rs` generates its tables
+//! from this code and re-encodes every event type from the document's
+//! rules, so the two cannot drift apart. In short, all envelope integers
+//! are big-endian:
 //!
 //! | bytes | field |
 //! |---|---|
@@ -21,25 +26,14 @@
 //! | 1 + n | actor user id, length-prefixed UTF-8 (at most 255 bytes) |
 //! | 1 + n | actor role name (`finance_manager`), length-prefixed |
 //! | 1 (+ 16) | correlation id: 0, or 1 followed by the UUID |
-//! | 4 + n | payload: length, then the event's struct (see "Payload bytes") |
+//! | 4 + n | payload: length, then the event's struct as bincode 1.3's legacy `bincode::serialize` writes it (little-endian) |
 //!
 //! content_hash(n) = SHA-256(canonical bytes of event n);
 //! hash(n) = SHA-256(hash(n-1) ‖ position n as u64 big-endian ‖ content_hash(n)),
-//! hash(0) = 32 zero bytes.
-//!
-//! # Payload bytes
-//!
-//! The event's struct (`domain/events.rs`) as bincode 1.3's legacy
-//! `bincode::serialize` writes it: fields in declaration order; integers
-//! fixed-width little-endian; strings and sequences a u64 length, then
-//! their items; `Option` a one-byte tag (0 none, 1 some) then the value;
-//! enums a u32 variant index then the variant's fields; UUIDs a u64 length
-//! (16) then their 16 bytes; currencies their 3 ASCII bytes; decimals the
-//! 16 bytes of rust_decimal's `serialize()` read as one little-endian u128
-//! (flags with the sign and scale, then the 96-bit mantissa); dates an i32
-//! day number where 0001-01-01 is day 1 (chrono's `num_days_from_ce`).
-//! The payload's bytes are hashed as stored: checking the chain needs only
-//! them; rebuilding them from field values needs this layout.
+//! hash(0) = 32 zero bytes. The payload's bytes are hashed as stored:
+//! checking the chain needs only them. A new event has exactly one
+//! encoding (`decide` stores amounts at their currency's scale, never as
+//! a negative zero).
 //!
 //! # Commit frame
 //!

@@ -95,15 +95,24 @@ impl Customer {
 
     /// The exposure in `currency`, added at zero on first use.
     pub(super) fn exposure_mut(&mut self, currency: Currency) -> &mut Exposure {
-        let index = match self.exposure.iter().position(|(c, _)| *c == currency) {
-            Some(i) => i,
-            None => {
-                self.exposure.push((currency, Exposure::default()));
-                self.exposure.len() - 1
-            }
-        };
-        &mut self.exposure[index].1
+        exposure_entry(&mut self.exposure, currency)
     }
+}
+
+/// The entry of `currency` in a list of exposures per currency, added at
+/// zero on first use.
+pub(super) fn exposure_entry(
+    exposure: &mut Vec<(Currency, Exposure)>,
+    currency: Currency,
+) -> &mut Exposure {
+    let index = match exposure.iter().position(|(c, _)| *c == currency) {
+        Some(i) => i,
+        None => {
+            exposure.push((currency, Exposure::default()));
+            exposure.len() - 1
+        }
+    };
+    &mut exposure[index].1
 }
 
 /// A registered product.

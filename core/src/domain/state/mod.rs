@@ -13,14 +13,20 @@
 //! - `invoices`: invoices and their installments, credit notes, write-offs,
 //!   recoveries and disputes (sections 4 and 5);
 //! - `payments`: payments received, allocated and reversed (section 4);
-//! - `recalls`: recalls, their acknowledgements and returns (section 4).
+//! - `recalls`: recalls, their acknowledgements and returns (section 4);
+//! - `invariants`: the running totals checked against a recomputation from
+//!   the documents they summarise (sections 4 and 6), and `touched`, what
+//!   each event touched, which debug builds check after every `apply`.
 
+mod invariants;
 mod invoices;
 mod master;
 mod orders;
 mod payments;
 mod recalls;
 mod shipments;
+#[cfg(debug_assertions)]
+mod touched;
 
 use std::fmt::Display;
 use std::hash::Hash;
@@ -34,6 +40,7 @@ use super::terms::BaseDates;
 use super::types::Gtin;
 use crate::ids::{CreditNoteId, CustomerId, InvoiceId, OrderId, PaymentId, RecallId, ShipmentId};
 
+pub use invariants::InvariantError;
 pub use invoices::{InstallmentState, Invoice};
 pub use master::{Credit, Customer, Exposure, Lot, Product};
 pub use orders::{Order, OrderLineState, OrderStatus};
@@ -198,11 +205,26 @@ impl WriteModel {
     }
 
     /// Folds one event into the model.
+    ///
+    /// In debug builds (every test) it then checks the running totals of
+    /// the customers, payments and lots the event touched against a
+    /// recomputation from their documents, and panics with the
+    /// [`InvariantError`] when one broke: a fold that keeps a total wrong
+    /// fails the test that reached it, at the event that broke it. Release
+    /// builds skip this (apply runs at millions of events per second); the
+    /// whole model can be checked with [`WriteModel::check_invariants`].
     pub fn apply(&mut self, event: &Event) -> Result<(), ApplyError> {
+        #[cfg(debug_assertions)]
+        let touched = touched::Touched::by(self, event);
         self.fold(event).map_err(|Broken(reason)| ApplyError {
             event: event.type_name(),
             reason,
-        })
+        })?;
+        #[cfg(debug_assertions)]
+        if let Err(e) = touched.check(self) {
+            panic!("{} broke an invariant: {e}", event.type_name());
+        }
+        Ok(())
     }
 
     /// One fold per event type, in the module of its part of domain.md.

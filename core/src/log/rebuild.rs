@@ -331,6 +331,12 @@ pub(super) fn rebuild(
         state.next_position, checker.next_position,
         "the books end where the linked frames do"
     );
+    // The running totals folded must equal a recomputation from the
+    // documents: a difference is a bug in the fold, not in the log (debug
+    // builds already checked this after every event).
+    if let Err(broken) = state.model.check_invariants() {
+        panic!("the write model open rebuilt breaks an invariant: {broken}");
+    }
     Ok(Rebuilt {
         state,
         last_hash: checker.last_hash,

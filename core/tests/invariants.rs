@@ -458,6 +458,36 @@ fn every_running_total_of_a_realistic_history_equals_its_recomputation() {
     assert_eq!(history().check_invariants(), Ok(()));
 }
 
+/// The two halves run on two threads (as open runs them) find what the
+/// serial check finds, and report the same first error: here a payment
+/// total (second half) and an installment (first half) both broken.
+#[test]
+fn the_check_split_over_two_threads_reports_what_the_serial_check_does() {
+    let on_two_threads = |m: &WriteModel| {
+        m.check_invariants_joined(|sales, payments| {
+            std::thread::scope(|scope| {
+                let sales = scope.spawn(sales);
+                let payments = payments();
+                (sales.join().unwrap(), payments)
+            })
+        })
+    };
+    let mut m = history();
+    assert_eq!(on_two_threads(&m), Ok(()));
+    m.payments.get_mut(&P1).unwrap().allocated += dec!(1.00);
+    let payment_only = on_two_threads(&m);
+    assert!(payment_only.is_err());
+    assert_eq!(payment_only, m.check_invariants());
+    let installment = &mut m.invoices.get_mut(&I1).unwrap().installments[0];
+    installment.open = -installment.open;
+    let both = on_two_threads(&m);
+    assert!(
+        both.as_ref()
+            .is_err_and(|e| e.to_string().contains("installment"))
+    );
+    assert_eq!(both, m.check_invariants());
+}
+
 // ---------------------------------------------------------------------------
 // Exposure (domain.md 6)
 // ---------------------------------------------------------------------------

@@ -31,7 +31,7 @@ use crate::clock::Clock;
 use crate::counts::{len_u64, to_usize};
 use crate::domain::decide::{Context, decide_in};
 use crate::domain::events::PayloadError;
-use crate::domain::state::{ApplyError, CreditPolicy};
+use crate::domain::state::{ApplyError, CreditPolicy, Half, Tally};
 use crate::domain::{Actor, Command, CommandError, Event, WriteModel};
 use crate::ids::{CommandId, EventId, StreamId};
 use bookkeeping::{CommandRecord, WriterState};

@@ -197,6 +197,7 @@ fn check_frame(key: u64, bytes: &[u8]) -> Result<FrameRef<'_>, OpenError> {
 
 const READER_THREAD: &str = "arledger-reader";
 const CHECKER_THREAD: &str = "arledger-checker";
+const INVARIANTS_THREAD: &str = "arledger-invariants";
 
 /// Frames waiting for each checker thread at open.
 const CHECKER_QUEUE_MAX: usize = 4;
@@ -334,13 +335,31 @@ pub(super) fn rebuild(
     // The running totals folded must equal a recomputation from the
     // documents: a difference is a bug in the fold, not in the log (debug
     // builds already checked this after every event).
-    if let Err(broken) = state.model.check_invariants() {
+    if let Err(broken) = state.model.check_invariants_joined(join) {
         panic!("the write model open rebuilt breaks an invariant: {broken}");
     }
     Ok(Rebuilt {
         state,
         last_hash: checker.last_hash,
         watched: checker.watched,
+    })
+}
+
+/// Runs `a` on a thread of its own and `b` on this one; both here if no
+/// thread can be started.
+fn join(a: &Half<'_>, b: &Half<'_>) -> (Tally, Tally) {
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name(INVARIANTS_THREAD.into())
+            .spawn_scoped(scope, a);
+        let b = b();
+        let a = match spawned {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(_) => a(),
+        };
+        (a, b)
     })
 }
 

@@ -40,7 +40,7 @@ use super::terms::BaseDates;
 use super::types::Gtin;
 use crate::ids::{CreditNoteId, CustomerId, InvoiceId, OrderId, PaymentId, RecallId, ShipmentId};
 
-pub use invariants::InvariantError;
+pub use invariants::{Half, InvariantError, Tally};
 pub use invoices::{InstallmentState, Invoice};
 pub use master::{Credit, Customer, Exposure, Lot, Product};
 pub use orders::{Order, OrderLineState, OrderStatus};

@@ -390,10 +390,10 @@ impl WriteModel {
                 check_payment(*id, payment)?;
                 of(&mut by_customer, payment.customer_id).payment(*id, payment);
             }
-            for (gtin, lots) in &self.lots {
-                for (number, lot) in lots {
-                    check_lot(gtin, number, lot)?;
-                }
+            let lots =
+                (self.lots.iter()).flat_map(|(gtin, lots)| lots.iter().map(move |l| (gtin, l)));
+            for (gtin, (number, lot)) in lots {
+                check_lot(gtin, number, lot)?;
             }
             Ok(())
         };

@@ -177,6 +177,9 @@ struct Recomputed {
     documents: u128,
 }
 
+/// How many documents of one kind a customer lists.
+type ListLength = fn(&Customer) -> usize;
+
 /// The recomputation of customer `id`'s documents.
 fn of(by_customer: &mut FxHashMap<CustomerId, Recomputed>, id: CustomerId) -> &mut Recomputed {
     by_customer.entry(id).or_default()
@@ -421,31 +424,17 @@ impl WriteModel {
     fn check_listings(&self) -> Result<(), InvariantError> {
         let listed =
             |count: fn(&Customer) -> usize| -> usize { self.customers.values().map(count).sum() };
-        let model = Entity::Model;
-        same(
-            model,
-            "orders listed by customers",
-            listed(|c| c.orders.len()),
-            self.orders.len(),
-        )?;
-        same(
-            model,
-            "shipments listed by customers",
-            listed(|c| c.shipments.len()),
-            self.shipments.len(),
-        )?;
-        same(
-            model,
-            "invoices listed by customers",
-            listed(|c| c.invoices.len()),
-            self.invoices.len(),
-        )?;
-        same(
-            model,
-            "payments listed by customers",
-            listed(|c| c.payments.len()),
-            self.payments.len(),
-        )
+        let lists: [(&str, ListLength, usize); 4] = [
+            ("orders", |c| c.orders.len(), self.orders.len()),
+            ("shipments", |c| c.shipments.len(), self.shipments.len()),
+            ("invoices", |c| c.invoices.len(), self.invoices.len()),
+            ("payments", |c| c.payments.len(), self.payments.len()),
+        ];
+        for (kind, count, held) in lists {
+            let total = format_args!("{kind} listed by customers");
+            same(Entity::Model, total, listed(count), held)?;
+        }
+        Ok(())
     }
 
     /// Checks a customer's exposure and the totals of its orders, shipments

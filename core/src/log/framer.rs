@@ -8,7 +8,9 @@ use super::*;
 
 /// A commit written to sled but not yet flushed, on its way to the flusher.
 pub(super) struct Written {
-    /// The head once this commit is durable; `None` when it appended nothing.
+    /// The head once this commit is durable; `None` when it appended
+    /// nothing, or the ledger stopped before it was written (then the
+    /// flusher refuses it).
     pub(super) head: Option<Head>,
     pub(super) replies: Vec<Reply>,
     /// The commit's submissions, freed by the flusher after it answered:
@@ -35,11 +37,23 @@ pub(super) fn framer_loop(shared: &Shared, queues: &FramerQueues, mut last_hash:
         let head = if shared.poisoned().is_some() || pending.events.is_empty() {
             None
         } else {
-            match framing.write(shared, &pending, last_hash) {
+            // A panic while framing (a length past what the format holds)
+            // is a broken invariant: the ledger stops, as for the writer.
+            let written = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                framing.write(shared, &pending, last_hash)
+            }))
+            .unwrap_or_else(|panic| {
+                Err(format!(
+                    "internal error while framing a commit: {}",
+                    panic_message(panic.as_ref())
+                ))
+            });
+            match written {
                 Ok(head) => Some(head),
+                // The flusher refuses it, after the commits before it.
                 Err(what) => {
-                    shared.stop_and_fail(what, pending.replies);
-                    continue;
+                    shared.stop_until_reopen(what);
+                    None
                 }
             }
         };

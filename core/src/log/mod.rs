@@ -47,7 +47,7 @@ pub use store::{
 };
 use store::{FrameBytes, Store};
 pub use subscription::Subscription;
-use threads::{SPENT_QUEUE_MAX, Threads};
+use threads::Threads;
 use writer::{Batch, Decision, Pending, PendingEvent, Reply, WriterQueues, writer_loop};
 
 /// Most commands gathered into one commit.
@@ -177,9 +177,11 @@ fn complete(done: Completion, result: BatchResult) {
 /// batch's commands may still have been accepted, and sending the batch
 /// again with the same command ids is safe.
 pub type BatchResult = Result<Vec<Result<Outcome, CommandError>>, LogError>;
-/// Called once a batch is durable (or failed), on the ledger's flusher
-/// thread, which acknowledges every other commit too: a completion must be
-/// quick and must not wait on the ledger. Hand the result over (a channel
+/// Called once a batch is durable (or failed): on the ledger's flusher
+/// thread, which acknowledges every other commit too (a repeat waiting
+/// for the scrub after open is answered on the repeats thread, and a batch
+/// refused as a whole on the writer's thread or the caller's). A
+/// completion must be quick and must not wait on the ledger. Hand the result over (a channel
 /// send, waking a task) and do any follow-up work elsewhere: a `submit`
 /// inside a completion waits for the very thread running it and never
 /// returns, and a `submit_with` there blocks that thread while the writer's
@@ -252,14 +254,20 @@ impl Shared {
     }
 
     /// Stops the ledger for a failure that reopening gets past (storage,
-    /// a broken invariant) and fails `waiters` with the reason.
+    /// a broken invariant); returns the reason to answer with.
+    fn stop_until_reopen(&self, what: impl std::fmt::Display) -> String {
+        let why = format!("{what}; reopen the ledger to go on");
+        self.poison(why.clone());
+        why
+    }
+
+    /// [`Shared::stop_until_reopen`], then fails `waiters` with the reason.
     fn stop_and_fail<W: Waiter>(
         &self,
         what: impl std::fmt::Display,
         waiters: impl IntoIterator<Item = W>,
     ) {
-        let why = format!("{what}; reopen the ledger to go on");
-        self.poison(why.clone());
+        let why = self.stop_until_reopen(what);
         fail_all(waiters, || LogError::Poisoned(why.clone()));
     }
 
@@ -408,10 +416,10 @@ impl Ledger {
         })
     }
 
-    /// Appends a batch and calls `done` exactly once: from the flusher thread
-    /// once the batch is durable (or failed), or at once on the caller's
-    /// thread when the batch is refused as a whole (too large, ledger
-    /// poisoned or closed). For async callers: send into a oneshot channel.
+    /// Appends a batch and calls `done` exactly once: on a ledger thread
+    /// once the batch is durable (or failed; see [`Completion`]), or at
+    /// once on the caller's thread when the batch is refused as a whole
+    /// (too large, ledger poisoned or closed). For async callers: send into a oneshot channel.
     pub fn submit_with(&self, batch: Vec<Submission>, done: Completion) {
         if batch.len() > BATCH_COMMANDS_MAX {
             complete(
@@ -547,7 +555,8 @@ impl Ledger {
     /// this ledger acknowledged.
     pub fn verify(&self) -> Result<u64, OpenError> {
         let head = self.head();
-        rebuild::check_chain_to(&self.inner.shared.store, &head, |_| true)?;
+        let whole = rebuild::check_chain_to(&self.inner.shared.store, &head, |_| true)?;
+        assert!(whole, "a check told to go on throughout reaches the head");
         Ok(head.position)
     }
 }

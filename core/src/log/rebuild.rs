@@ -83,13 +83,13 @@ impl ChainChecker {
 /// Checks the stored log from position 1 up to `head`, its SHA-256 chain
 /// included, and that it ends exactly there with `head`'s hash: what
 /// [`Ledger::verify`] and the scrub do. After each frame, `checked` is told
-/// the last position it holds; returning `false` stops the check early
-/// (with `Ok`).
+/// the last position it holds; returning `false` stops the check early.
+/// `Ok(true)`: checked to the head; `Ok(false)`: stopped early.
 pub(super) fn check_chain_to(
     store: &Store,
     head: &Head,
     mut checked: impl FnMut(u64) -> bool,
-) -> Result<(), OpenError> {
+) -> Result<bool, OpenError> {
     let mut checker = ChainChecker::new();
     for item in store.frames_from(1)? {
         let (first, bytes) = item?;
@@ -98,7 +98,7 @@ pub(super) fn check_chain_to(
         }
         checker.frame(first, &bytes)?;
         if !checked(checker.next_position - 1) {
-            return Ok(());
+            return Ok(false);
         }
     }
     let end = checker.next_position - 1;
@@ -111,7 +111,7 @@ pub(super) fn check_chain_to(
             ),
         });
     }
-    Ok(())
+    Ok(true)
 }
 
 /// What linking needs of a checked frame.

@@ -206,7 +206,9 @@ pub(super) fn scrub(shared: &Shared, opened: Head) {
         let checked = rebuild::check_chain_to(&shared.store, &opened, |end| {
             shared.checked_through(end.min(opened.position.saturating_sub(1)))
         });
-        checked.map(|()| shared.checked_through(opened.position))
+        // Stopped early (the ledger is closing), the rest stays unchecked:
+        // what still waits is told so, never served.
+        checked.map(|whole| whole && shared.checked_through(opened.position))
     }));
     let next = || shared.chain().through + 1;
     let stopped = match checked {

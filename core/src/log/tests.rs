@@ -491,6 +491,58 @@ fn an_event_that_cannot_be_folded_is_reported_at_its_position_not_a_panic() {
     assert_corrupt_at(dir.path(), 3, "cannot be folded");
 }
 
+/// A forged log that allocates more than its payment holds passes every
+/// CRC and hash, but folding it would leave running totals no
+/// recomputation gives: open reports it at its position (it does not fold
+/// it and then fail the invariant check of open's end).
+#[test]
+fn a_forged_allocation_beyond_its_payment_is_reported_at_its_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path(), options()).unwrap();
+    let (invoice, payment) = (InvoiceId(Uuid::from_u128(7)), PaymentId(Uuid::from_u128(8)));
+    accepted(&ledger, sample::register_customer(cid(1)));
+    accepted(
+        &ledger,
+        sample::service_invoice(invoice, cid(1), dec!(100.00)),
+    );
+    accepted(
+        &ledger,
+        sample::receive_payment(payment, cid(1), dec!(10.00)),
+    );
+    let allocated = accepted(&ledger, sample::allocate(payment, invoice, dec!(5.00)));
+    let key = allocated.first_position;
+    let store = ledger.inner.shared.store.clone();
+    drop(ledger);
+    let bytes = frame_at(&store, key);
+    let frame = parse_frame(&bytes).unwrap();
+    let mut forged = FrameBuilder::new(key, frame.prev_hash, Vec::new());
+    let mut prev = frame.prev_hash;
+    for e in &frame.events {
+        let mut event = e.parsed.event().unwrap();
+        let Event::PaymentAllocated(allocation) = &mut event else {
+            panic!("expected an allocation at {key}");
+        };
+        allocation.amount.amount = dec!(50.00);
+        let mut payload = Vec::new();
+        event.encode_payload(&mut payload).unwrap();
+        let mut fields = e.parsed;
+        fields.payload = &payload;
+        prev = forged.push_event(
+            |out| encode_canonical(&fields, out),
+            |canonical| event_hash(&prev, key, canonical),
+        );
+    }
+    for c in &frame.commands {
+        forged.push_command(*c);
+    }
+    store.tamper(key, &forged.finish()).unwrap();
+    drop(store);
+    // The acknowledged head names the old hash: without it, the fold is
+    // what refuses the log.
+    std::fs::remove_file(dir.path().join(HEAD_FILE)).unwrap();
+    assert_corrupt_at(dir.path(), key, "cannot allocate");
+}
+
 /// The log must still hold the head the ledger acknowledged last: a lost
 /// last commit, or a log replaced by another valid one, is reported.
 #[test]

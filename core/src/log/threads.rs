@@ -5,14 +5,19 @@
 //!
 //! ```text
 //! submitters ─requests─▶ writer ─decided─▶ framer ─written─▶ flusher ─repeats─▶ repeats
-//!                          ▲                  │                         (only while the scrub runs)
+//!                          ▲                  │
 //!                          └──────spent───────┘
-//! scrub (only after an open that left the SHA-256 chain to it)
+//! scrub
 //! ```
+//!
+//! The scrub and the repeats thread run only after an open that left the
+//! SHA-256 chain to the scrub; the repeats thread then lives as long as the
+//! ledger, idle once the scrub is done.
 //!
 //! Shutting down runs the same way: the last `Ledger` handle drops the
 //! request queue, each stage ends when its input queue is closed and
-//! empty, and so closes the next one's.
+//! empty, and so closes the next one's; closing also stops the scrub.
+//! A panic that escapes a thread stops the ledger (see `Threads::spawn`).
 
 use super::*;
 
@@ -33,13 +38,15 @@ pub(super) const FLUSHER_QUEUE_MAX: usize = 4;
 /// Spent event buffers on their way back to the writer for reuse; the
 /// framer frees any that do not fit.
 pub(super) const SPENT_QUEUE_MAX: usize = 4;
-/// Replies waiting for the scrub on the repeats thread; beyond this many
-/// the flusher waits for the scrub too.
+/// Replies waiting for the scrub on the repeats thread; with more waiting,
+/// the flusher answers the next one itself, and so waits for the scrub
+/// (acknowledgements stall until it has passed that commit).
 pub(super) const REPEATS_QUEUE_MAX: usize = 1_024;
 
 /// The running threads of one ledger.
 pub(super) struct Threads {
-    /// In shutdown order: each ends after the one before it.
+    /// In pipeline order: each stage ends after the one before it; the
+    /// scrub ends when it is done or stopped (`Shared::close_scrub`).
     handles: Vec<JoinHandle<()>>,
 }
 
@@ -56,13 +63,32 @@ pub(super) struct Start {
 impl Threads {
     /// Starts every thread of the ledger, in pipeline order; returns the
     /// writer's request queue and the threads. If one cannot start, those
-    /// already running end by themselves: their queues close when this
-    /// returns.
+    /// already started are ended and joined before the error returns.
     pub(super) fn start(
         shared: &Arc<Shared>,
         start: Start,
     ) -> Result<(SyncSender<Request>, Threads), std::io::Error> {
         let (requests_tx, requests) = mpsc::sync_channel::<Request>(WRITER_QUEUE_MAX);
+        let mut threads = Threads {
+            handles: Vec::with_capacity(5),
+        };
+        match threads.spawn_all(shared, start, requests) {
+            Ok(()) => Ok((requests_tx, threads)),
+            Err(e) => {
+                // Each stage ends once the queue before it is closed.
+                drop(requests_tx);
+                threads.join();
+                Err(e)
+            }
+        }
+    }
+
+    fn spawn_all(
+        &mut self,
+        shared: &Arc<Shared>,
+        start: Start,
+        requests: Receiver<Request>,
+    ) -> Result<(), std::io::Error> {
         let (decided_tx, decided) = mpsc::sync_channel::<Pending>(FRAMER_QUEUE_MAX);
         let (written_tx, written) = mpsc::sync_channel::<Written>(FLUSHER_QUEUE_MAX);
         let (spent_tx, spent) = mpsc::sync_channel::<Vec<PendingEvent>>(SPENT_QUEUE_MAX);
@@ -70,16 +96,13 @@ impl Threads {
             .scrubbing
             .then(|| mpsc::sync_channel::<Reply>(REPEATS_QUEUE_MAX))
             .unzip();
-        let mut threads = Threads {
-            handles: Vec::with_capacity(5),
-        };
         let writer = WriterQueues {
             requests,
             decided: decided_tx,
             spent,
         };
         let (clock, commit_max) = (start.clock, start.commit_max);
-        threads.spawn(shared, WRITER_THREAD, move |shared| {
+        self.spawn(shared, WRITER_THREAD, move |shared| {
             writer_loop(shared, clock.as_ref(), &writer, commit_max);
         })?;
         let framer = FramerQueues {
@@ -88,25 +111,24 @@ impl Threads {
             spent: spent_tx,
         };
         let opened = start.opened;
-        threads.spawn(shared, FRAMER_THREAD, move |shared| {
+        self.spawn(shared, FRAMER_THREAD, move |shared| {
             framer_loop(shared, &framer, opened.hash);
         })?;
-        threads.spawn(shared, FLUSHER_THREAD, move |shared| {
+        self.spawn(shared, FLUSHER_THREAD, move |shared| {
             flusher_loop(shared, &written, repeats_tx.as_ref());
         })?;
         if let Some(repeats) = repeats {
-            threads.spawn(shared, REPEATS_THREAD, move |shared| {
+            self.spawn(shared, REPEATS_THREAD, move |shared| {
                 repeats_loop(shared, &repeats);
             })?;
-            threads.spawn(shared, SCRUB_THREAD, move |shared| {
+            self.spawn(shared, SCRUB_THREAD, move |shared| {
                 scrub::scrub(shared, opened);
             })?;
         }
-        Ok((requests_tx, threads))
+        Ok(())
     }
 
-    /// Starts one thread running `body` on the shared state. A scrub
-    /// already started stops at its next frame if this fails.
+    /// Starts one thread running `body` on the shared state.
     fn spawn(
         &mut self,
         shared: &Arc<Shared>,
@@ -114,19 +136,22 @@ impl Threads {
         body: impl FnOnce(&Shared) + Send + 'static,
     ) -> Result<(), std::io::Error> {
         let shared_here = Arc::clone(shared);
-        let spawned = std::thread::Builder::new()
-            .name(name.into())
-            .spawn(move || body(&shared_here));
-        match spawned {
-            Ok(handle) => {
-                self.handles.push(handle);
-                Ok(())
+        let thread = name.to_string();
+        // A panic that escapes a stage stops the ledger (what it had in
+        // hand is lost, but nothing more is accepted and the reason is
+        // told), rather than leaving the stages before it running on.
+        let guarded = move || {
+            let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(&shared_here)));
+            if let Err(panic) = ran {
+                shared_here.stop_until_reopen(format!(
+                    "internal error on the {thread} thread: {}",
+                    panic_message(panic.as_ref())
+                ));
             }
-            Err(e) => {
-                shared.close_scrub();
-                Err(e)
-            }
-        }
+        };
+        let spawned = std::thread::Builder::new().name(name.into()).spawn(guarded);
+        self.handles.push(spawned?);
+        Ok(())
     }
 
     /// Whether the calling thread is one of these.

@@ -7,6 +7,8 @@ use super::*;
 
 /// Largest event buffer the writer keeps for reuse (events, not bytes).
 const PENDING_EVENTS_KEPT_MAX: usize = 16 * 1024;
+/// Most event buffers the writer keeps for reuse.
+const SPARE_BUFFERS_MAX: usize = 4;
 
 /// An accepted event waiting to be encoded by the framer.
 pub(super) struct PendingEvent {
@@ -107,7 +109,7 @@ pub(super) fn writer_loop(
 /// Takes back the event buffers the framer is done with, keeping a few.
 fn keep_spent(spare: &mut Vec<Vec<PendingEvent>>, spent: &Receiver<Vec<PendingEvent>>) {
     for mut events in spent.try_iter() {
-        if spare.len() < SPENT_QUEUE_MAX && events.capacity() <= PENDING_EVENTS_KEPT_MAX {
+        if spare.len() < SPARE_BUFFERS_MAX && events.capacity() <= PENDING_EVENTS_KEPT_MAX {
             events.clear();
             spare.push(events);
         }

@@ -146,6 +146,19 @@ impl WriteModel {
             .filter_map(|l| l.shipment_line.map(|r| (r, l.quantity)))
         {
             let shipment = known(&mut self.shipments, "shipment", &r.shipment_id)?;
+            // What decide refuses, a forged log may hold: billing another
+            // customer's goods, or in another currency, would move
+            // exposure that is not the invoice's.
+            if shipment.customer_id != e.customer_id || shipment.currency != e.currency {
+                return Err(broken(format!(
+                    "shipment {} went to customer {} in {}, not to the invoice's {} in {}",
+                    r.shipment_id,
+                    shipment.customer_id,
+                    shipment.currency,
+                    e.customer_id,
+                    e.currency
+                )));
+            }
             let sl = shipment
                 .lines
                 .iter_mut()

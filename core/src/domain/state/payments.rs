@@ -37,6 +37,27 @@ impl Payment {
     }
 }
 
+/// Whether `payment` can allocate what `e` says: it is not reversed, the
+/// amount is in its currency and within what it has not allocated yet.
+/// `decide` refuses anything else; a forged log may hold it, and folding
+/// it would leave running totals no recomputation gives.
+fn allocatable(payment: &Payment, e: &PaymentAllocated) -> Folded {
+    let fits = e.amount.currency == payment.amount.currency
+        && e.amount.amount > Decimal::ZERO
+        && payment.allocated + e.amount.amount <= payment.amount.amount;
+    if payment.reversed || !fits {
+        return Err(broken(format!(
+            "payment {} of {} ({} allocated{}) cannot allocate {}",
+            e.payment_id,
+            payment.amount,
+            payment.allocated,
+            if payment.reversed { ", reversed" } else { "" },
+            e.amount
+        )));
+    }
+    Ok(())
+}
+
 impl WriteModel {
     pub(super) fn payment_received(&mut self, e: &PaymentReceived) -> Folded {
         let customer = known(&mut self.customers, "customer", &e.customer_id)?;
@@ -56,6 +77,15 @@ impl WriteModel {
 
     pub(super) fn payment_allocated(&mut self, e: &PaymentAllocated) -> Folded {
         let amount = e.amount.amount;
+        let payment = known(&mut self.payments, "payment", &e.payment_id)?;
+        allocatable(payment, e)?;
+        let invoice_currency = known(&mut self.invoices, "invoice", &e.invoice_id)?.currency;
+        if invoice_currency != e.amount.currency {
+            return Err(broken(format!(
+                "{} allocated to invoice {} in {invoice_currency}",
+                e.amount, e.invoice_id
+            )));
+        }
         let taken = self.reduce_invoice(e.invoice_id, amount, e.installment_no)?;
         let payment = known(&mut self.payments, "payment", &e.payment_id)?;
         payment.allocated += amount;

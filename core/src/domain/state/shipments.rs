@@ -49,6 +49,15 @@ pub struct Shipment {
 impl WriteModel {
     pub(super) fn order_shipped(&mut self, e: &OrderShipped) -> Folded {
         let order = known(&mut self.orders, "order", &e.order_id)?;
+        // Only a live order's rest counts in exposure, so only it can
+        // ship (decide refuses the others; a forged log may not).
+        if !order.status.is_live() {
+            return Err(broken(format!(
+                "order {} is {} and cannot ship",
+                e.order_id,
+                order.status.name()
+            )));
+        }
         let mut lines: Vec<ShippedLine> = Vec::new();
         let mut value = Decimal::ZERO;
         for line in &e.lines {

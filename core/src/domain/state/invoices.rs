@@ -16,7 +16,7 @@ use crate::domain::events::{
 };
 use crate::domain::terms::{Installment, TermsBase, due_date};
 use crate::ids::{CustomerId, InvoiceId, ShipmentId};
-use crate::money::Currency;
+use crate::money::{Currency, Money};
 
 /// An installment's state.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -179,12 +179,12 @@ impl WriteModel {
 
     pub(super) fn credit_note_issued(&mut self, e: &CreditNoteIssued) -> Folded {
         self.credit_notes.insert(e.credit_note_id);
-        self.reduce_invoice(e.invoice_id, e.amount.amount, None)?;
+        self.reduce_invoice(e.invoice_id, e.amount, None)?;
         Ok(())
     }
 
     pub(super) fn invoice_written_off(&mut self, e: &InvoiceWrittenOff) -> Folded {
-        self.reduce_invoice(e.invoice_id, e.amount.amount, None)?;
+        self.reduce_invoice(e.invoice_id, e.amount, None)?;
         known(&mut self.invoices, "invoice", &e.invoice_id)?.written_off += e.amount.amount;
         Ok(())
     }
@@ -220,14 +220,22 @@ impl WriteModel {
         Ok(())
     }
 
-    /// Reduces an invoice's installments and its customer's open receivables.
+    /// Reduces an invoice's installments and its customer's open
+    /// receivables by `money`, which must be in the invoice's currency.
     pub(super) fn reduce_invoice(
         &mut self,
         invoice_id: InvoiceId,
-        amount: Decimal,
+        money: Money,
         named: Option<u32>,
     ) -> Result<Taken, Broken> {
+        let amount = money.amount;
         let invoice = known(&mut self.invoices, "invoice", &invoice_id)?;
+        if invoice.currency != money.currency {
+            return Err(broken(format!(
+                "{money} cannot reduce invoice {invoice_id} in {}",
+                invoice.currency
+            )));
+        }
         let taken = invoice.fill(amount, named);
         let filled: Decimal = taken.iter().map(|(_, a)| *a).sum();
         if filled != amount {

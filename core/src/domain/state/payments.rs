@@ -79,14 +79,7 @@ impl WriteModel {
         let amount = e.amount.amount;
         let payment = known(&mut self.payments, "payment", &e.payment_id)?;
         allocatable(payment, e)?;
-        let invoice_currency = known(&mut self.invoices, "invoice", &e.invoice_id)?.currency;
-        if invoice_currency != e.amount.currency {
-            return Err(broken(format!(
-                "{} allocated to invoice {} in {invoice_currency}",
-                e.amount, e.invoice_id
-            )));
-        }
-        let taken = self.reduce_invoice(e.invoice_id, amount, e.installment_no)?;
+        let taken = self.reduce_invoice(e.invoice_id, e.amount, e.installment_no)?;
         let payment = known(&mut self.payments, "payment", &e.payment_id)?;
         payment.allocated += amount;
         payment

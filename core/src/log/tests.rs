@@ -78,6 +78,33 @@ fn rename_the_last_customer_keeping_the_crc(store: &Store, key: u64) {
     });
 }
 
+/// Rewrites the events of frame `key` as `edit` says, chained on from
+/// `prev` with valid hashes and a matching CRC, as a forger would; returns
+/// the hash of its last event.
+fn forge_events(store: &Store, key: u64, mut prev: Hash, mut edit: impl FnMut(&mut Event)) -> Hash {
+    let bytes = frame_at(store, key);
+    let frame = parse_frame(&bytes).unwrap();
+    let mut forged = FrameBuilder::new(key, prev, Vec::new());
+    for e in &frame.events {
+        let mut event = e.parsed.event().unwrap();
+        edit(&mut event);
+        let mut payload = Vec::new();
+        event.encode_payload(&mut payload).unwrap();
+        let mut fields = e.parsed;
+        fields.payload = &payload;
+        let position = fields.position;
+        prev = forged.push_event(
+            |out| encode_canonical(&fields, out),
+            |canonical| event_hash(&prev, position, canonical),
+        );
+    }
+    for c in &frame.commands {
+        forged.push_command(*c);
+    }
+    store.tamper(key, &forged.finish()).unwrap();
+    prev
+}
+
 /// Opening `dir` must fail with corruption at `position`, for a reason
 /// that mentions `why`.
 fn assert_corrupt_at(dir: &std::path::Path, position: u64, why: &str) {
@@ -464,28 +491,12 @@ fn an_event_that_cannot_be_folded_is_reported_at_its_position_not_a_panic() {
     // Both payments rewritten for rust_decimal's largest amount, chain and
     // CRC valid: the second one's fold overflows the customer's exposure.
     for key in [2u64, 3] {
-        let bytes = frame_at(&store, key);
-        let frame = parse_frame(&bytes).unwrap();
-        let mut forged = FrameBuilder::new(key, prev, Vec::new());
-        for e in &frame.events {
-            let mut event = e.parsed.event().unwrap();
-            let Event::PaymentReceived(payment) = &mut event else {
+        prev = forge_events(&store, key, prev, |event| {
+            let Event::PaymentReceived(payment) = event else {
                 panic!("expected a payment at {key}");
             };
             payment.amount.amount = rust_decimal::Decimal::MAX;
-            let mut payload = Vec::new();
-            event.encode_payload(&mut payload).unwrap();
-            let mut fields = e.parsed;
-            fields.payload = &payload;
-            prev = forged.push_event(
-                |out| encode_canonical(&fields, out),
-                |canonical| event_hash(&prev, key, canonical),
-            );
-        }
-        for c in &frame.commands {
-            forged.push_command(*c);
-        }
-        store.tamper(key, &forged.finish()).unwrap();
+        });
     }
     drop(store);
     assert_corrupt_at(dir.path(), 3, "cannot be folded");
@@ -513,29 +524,13 @@ fn a_forged_allocation_beyond_its_payment_is_reported_at_its_position() {
     let key = allocated.first_position;
     let store = ledger.inner.shared.store.clone();
     drop(ledger);
-    let bytes = frame_at(&store, key);
-    let frame = parse_frame(&bytes).unwrap();
-    let mut forged = FrameBuilder::new(key, frame.prev_hash, Vec::new());
-    let mut prev = frame.prev_hash;
-    for e in &frame.events {
-        let mut event = e.parsed.event().unwrap();
-        let Event::PaymentAllocated(allocation) = &mut event else {
+    let prev = parse_frame(&frame_at(&store, key)).unwrap().prev_hash;
+    forge_events(&store, key, prev, |event| {
+        let Event::PaymentAllocated(allocation) = event else {
             panic!("expected an allocation at {key}");
         };
         allocation.amount.amount = dec!(50.00);
-        let mut payload = Vec::new();
-        event.encode_payload(&mut payload).unwrap();
-        let mut fields = e.parsed;
-        fields.payload = &payload;
-        prev = forged.push_event(
-            |out| encode_canonical(&fields, out),
-            |canonical| event_hash(&prev, key, canonical),
-        );
-    }
-    for c in &frame.commands {
-        forged.push_command(*c);
-    }
-    store.tamper(key, &forged.finish()).unwrap();
+    });
     drop(store);
     // The acknowledged head names the old hash: without it, the fold is
     // what refuses the log.

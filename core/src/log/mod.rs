@@ -43,7 +43,8 @@ pub use errors::{LogError, OpenError, SubmitError};
 use flusher::{flusher_loop, repeats_loop};
 use framer::{FramerQueues, Written, framer_loop};
 pub use store::{
-    AcknowledgedHead, HEAD_FILE, SEGMENT_SIZE, StoreError, config as sled_config, open_sled,
+    AcknowledgedHead, HEAD_FILE, ProjectionMeta, ProjectionTree, SEGMENT_SIZE, StoreError,
+    config as sled_config, open_sled,
 };
 use store::{FrameBytes, Store};
 pub use subscription::Subscription;
@@ -533,6 +534,28 @@ impl Ledger {
             ledger: self.clone(),
             next: from.max(1),
             buffer: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// The sled tree of projection `name`, beside the log (read models
+    /// keep their state and checkpoint there: see `arledger-projections`).
+    pub fn projection_tree(&self, name: &str) -> Result<ProjectionTree, StoreError> {
+        self.inner.shared.store.projection_tree(name)
+    }
+
+    /// The hash chain's value at `position` (`GENESIS_HASH` at 0), once
+    /// the scrub has checked it: what a report computed at that position
+    /// names to tie itself to the log.
+    pub fn hash_at(&self, position: u64) -> Result<Hash, LogError> {
+        if position == 0 {
+            return Ok(GENESIS_HASH);
+        }
+        match self.read(position, 1)?.pop() {
+            Some(event) => Ok(event.hash),
+            None => Err(LogError::Gap {
+                expected: position,
+                found: self.head().position,
+            }),
         }
     }
 

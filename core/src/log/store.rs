@@ -245,6 +245,14 @@ impl Store {
         }))
     }
 
+    /// The tree of projection `name`, beside the log.
+    pub fn projection_tree(&self, name: &str) -> Result<ProjectionTree, StoreError> {
+        Ok(ProjectionTree {
+            db: self.db.clone(),
+            tree: self.db.open_tree(format!("projection/{name}"))?,
+        })
+    }
+
     /// Overwrites a stored frame: for tests that simulate disk corruption.
     #[cfg(test)]
     pub fn tamper(&self, first_position: u64, frame: &[u8]) -> Result<(), StoreError> {
@@ -257,6 +265,88 @@ impl Store {
     pub fn remove(&self, first_position: u64) -> Result<(), StoreError> {
         self.commits.remove(first_position.to_be_bytes())?;
         self.flush()
+    }
+}
+
+/// The key under which a projection tree keeps its checkpoint and code
+/// version; a projection's own keys never start with a zero byte.
+const PROJECTION_META_KEY: &[u8] = b"\0meta";
+
+/// Where a projection stands in its tree: the last position folded into
+/// what is stored, and the code version that stored it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProjectionMeta {
+    /// Last position whose effect the stored entries hold (0: none).
+    pub checkpoint: u64,
+    /// The projection's code version when it stored them.
+    pub version: u32,
+}
+
+/// A projection's sled tree beside the log: its entries and its
+/// checkpoint, always written together in one atomic batch (sled's
+/// `apply_batch` lands whole or not at all, also across a crash).
+#[derive(Clone)]
+pub struct ProjectionTree {
+    db: sled::Db,
+    tree: sled::Tree,
+}
+
+impl ProjectionTree {
+    /// The checkpoint and version stored, if any.
+    pub fn meta(&self) -> Result<Option<ProjectionMeta>, StoreError> {
+        let Some(bytes) = self.tree.get(PROJECTION_META_KEY)? else {
+            return Ok(None);
+        };
+        let meta = <[u8; 12]>::try_from(bytes.as_ref())
+            .map(|b| ProjectionMeta {
+                checkpoint: u64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
+                version: u32::from_be_bytes([b[8], b[9], b[10], b[11]]),
+            })
+            .map_err(|_| StoreError::ForeignKey { len: bytes.len() })?;
+        Ok(Some(meta))
+    }
+
+    /// Every entry but the checkpoint, in key order.
+    pub fn entries(&self) -> impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), StoreError>> + use<> {
+        self.tree.range(&[1u8][..]..).map(|r| {
+            r.map(|(k, v)| (k.to_vec(), v.to_vec()))
+                .map_err(StoreError::from)
+        })
+    }
+
+    /// Writes `entries` (`None` removes a key) and `meta` in one atomic
+    /// batch. Not yet durable: see [`ProjectionTree::flush`].
+    pub fn commit(
+        &self,
+        entries: impl IntoIterator<Item = (Vec<u8>, Option<Vec<u8>>)>,
+        meta: ProjectionMeta,
+    ) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for (key, value) in entries {
+            match value {
+                Some(value) => batch.insert(key, value),
+                None => batch.remove(key),
+            }
+        }
+        let mut bytes = [0u8; 12];
+        bytes[..8].copy_from_slice(&meta.checkpoint.to_be_bytes());
+        bytes[8..].copy_from_slice(&meta.version.to_be_bytes());
+        batch.insert(PROJECTION_META_KEY, &bytes[..]);
+        self.tree.apply_batch(batch)?;
+        Ok(())
+    }
+
+    /// Removes everything, checkpoint included: the projection starts
+    /// again from position 0.
+    pub fn clear(&self) -> Result<(), StoreError> {
+        self.tree.clear()?;
+        Ok(())
+    }
+
+    /// Makes what was committed durable (sled `flush`).
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
     }
 }
 

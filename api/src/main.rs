@@ -1,0 +1,3 @@
+//! `arledger`: the ledger's command-line entry point.
+
+fn main() {}

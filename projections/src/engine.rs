@@ -1,0 +1,1 @@
+//! The projection engine (see the crate docs).

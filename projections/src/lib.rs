@@ -1,0 +1,17 @@
+//! arledger-projections: the read side. One engine follows the log in
+//! position order, decodes each event once and hands it to every
+//! projection's pure `apply`; each projection keeps its state in memory,
+//! persists what changed together with its checkpoint in one atomic batch
+//! (sled trees beside the log, through `arledger_core::log`), and answers
+//! queries at any point in time.
+//!
+//! - [`projection`]: the [`Projection`] trait every read model implements.
+//! - [`engine`]: the reader, checkpoints, rebuilds, lag and read-your-writes.
+//! - [`receivables`]: receivable items and aging (read-models.md
+//!   "Receivable items", "Aging").
+
+pub mod engine;
+pub mod projection;
+pub mod receivables;
+
+pub use projection::{Applied, Changes, LoadError, Projection};

@@ -1,0 +1,1 @@
+//! Receivable items and aging (read-models.md).

@@ -1,0 +1,9 @@
+//! arledger-replay: the point-in-time machinery and the auditor's tools.
+//!
+//! - `known_at`: a `knownAt` timestamp mapped to the last position
+//!   recorded at or before it.
+//! - `reference`: the from-scratch fold of a log prefix, what tests compare
+//!   the live read models with.
+//! - `verify`, `export`: the chain checked over a range, and every event
+//!   exported with its canonical bytes and hashes for checking without
+//!   arledger's code (`tools/verify_export.py`).

@@ -7,3 +7,9 @@
 //! - `verify`, `export`: the chain checked over a range, and every event
 //!   exported with its canonical bytes and hashes for checking without
 //!   arledger's code (`tools/verify_export.py`).
+
+pub mod known_at;
+pub mod reference;
+
+pub use known_at::position_known_at;
+pub use reference::{FoldError, fold_prefix};

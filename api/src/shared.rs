@@ -78,11 +78,12 @@ pub fn exit_code(result: anyhow::Result<ExitCode>) -> ExitCode {
     }
 }
 
-/// Logs to stderr; `RUST_LOG` chooses what (warnings by default, so that
-/// stdout and stderr carry only results and errors).
+/// Logs to stderr when `RUST_LOG` asks for them (`RUST_LOG=info`). None
+/// by default: every failure already ends in one line saying what went
+/// wrong, which the ledger's and sled's own error logs would only repeat.
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -140,6 +141,13 @@ pub fn open_error(dir: &Path, error: OpenError) -> anyhow::Error {
                 "the data directory {} is in use by another process (it holds sled's lock): stop it, or work on a copy",
                 dir.display()
             )
+        }
+        // sled's own checksums failed somewhere it cannot place in the log.
+        OpenError::Store(StoreError::Sled(e)) if e.to_string().contains("corrupted data") => {
+            anyhow::Error::new(Damaged(format!(
+                "the ledger's storage in {} is damaged (sled found corrupt data and names no position): {e}",
+                dir.display()
+            )))
         }
         other => anyhow!("cannot open the ledger in {}: {other}", dir.display()),
     }

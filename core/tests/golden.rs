@@ -14,7 +14,6 @@ use std::path::PathBuf;
 
 use arledger_core::domain::commands::*;
 use arledger_core::domain::events::{EVENT_TYPES, Event, ProductRegistered};
-use arledger_core::domain::terms::{PaymentTerms, TermsBase};
 use arledger_core::domain::types::*;
 use arledger_core::domain::{Command, WriteModel, decide};
 use arledger_core::ids::*;
@@ -23,8 +22,7 @@ use arledger_core::log::codec::{
     event_hash, parse_frame,
 };
 use arledger_core::sample;
-use chrono::{NaiveDate, TimeZone, Utc};
-use rust_decimal_macros::dec;
+use chrono::{TimeZone, Utc};
 use uuid::Uuid;
 
 fn golden_path(name: &str) -> PathBuf {
@@ -48,10 +46,6 @@ fn check_golden(name: &str, actual: &str) {
         "{} differs from the encoding now",
         path.display()
     );
-}
-
-fn d(s: &str) -> NaiveDate {
-    s.parse().unwrap()
 }
 
 fn id(n: u128) -> Uuid {

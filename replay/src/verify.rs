@@ -238,3 +238,87 @@ impl Walk {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use arledger_core::domain::{Actor, Event, Role};
+    use arledger_core::ids::{CommandId, CustomerId, EventId};
+    use arledger_core::log::codec::StoredEvent;
+    use arledger_core::sample;
+    use chrono::DateTime;
+    use uuid::Uuid;
+
+    use super::*;
+
+    /// A customer registration stored at `position` after `prev`.
+    fn stored(position: u64, prev: &Hash) -> StoredEvent {
+        let event = Event::CustomerRegistered(arledger_core::domain::events::CustomerRegistered {
+            customer_id: CustomerId(Uuid::from_u128(1)),
+            name: "Hospital".into(),
+            kind: arledger_core::domain::types::CustomerKind::Clinic,
+            region: "East".into(),
+            salesperson_id: "s-1".into(),
+            tax_id: None,
+        });
+        let mut payload = Vec::new();
+        event.encode_payload(&mut payload).unwrap();
+        let mut stored = StoredEvent {
+            position,
+            stream_id: event.stream_id(),
+            stream_version: 1,
+            event_id: EventId(Uuid::from_u128(2)),
+            event_type: event.type_name(),
+            schema_version: event.schema_version(),
+            recorded_at: DateTime::from_timestamp_micros(1_000_000).unwrap(),
+            command_id: CommandId(Uuid::from_u128(3)),
+            actor: Actor {
+                user_id: sample::admin().user_id,
+                role: Role::Admin,
+            },
+            correlation_id: None,
+            payload,
+            hash: [0; 32],
+        };
+        stored.hash = chain_hash(prev, position, &stored.content_hash());
+        stored
+    }
+
+    fn walk_at(next: u64, prev: Hash) -> Walk {
+        Walk {
+            next,
+            prev: Some(prev),
+            checked: 0,
+        }
+    }
+
+    #[test]
+    fn an_event_whose_hash_holds_moves_the_walk_on() {
+        let event = stored(5, &[7; 32]);
+        let mut walk = walk_at(5, [7; 32]);
+        assert_eq!(walk.step(&event), None);
+        assert_eq!(
+            (walk.next, walk.prev, walk.checked),
+            (6, Some(event.hash), 1)
+        );
+    }
+
+    /// The walk's own recomputation, apart from the ledger's checks: a
+    /// changed field, another hash before it, or a position out of turn.
+    #[test]
+    fn a_changed_field_another_link_or_position_is_a_bad_position() {
+        let mut edited = stored(5, &[7; 32]);
+        edited.actor.user_id = "admiN".into();
+        let other_link = stored(5, &[8; 32]);
+        let out_of_turn = stored(6, &[7; 32]);
+        for (what, event) in [
+            ("edited", edited),
+            ("link", other_link),
+            ("turn", out_of_turn),
+        ] {
+            let mut walk = walk_at(5, [7; 32]);
+            let bad = walk.step(&event).unwrap_or_else(|| panic!("{what} passed"));
+            assert_eq!(bad.position, 5, "{what}");
+            assert_eq!((walk.next, walk.checked), (5, 0), "{what}");
+        }
+    }
+}

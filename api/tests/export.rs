@@ -251,3 +251,55 @@ fn an_old_schema_version_verifies_by_section_9() {
     write_lines(&path, &[serde_json::to_value(&exported).unwrap()]);
     assert_verifies(&path);
 }
+
+/// Hex of a hash in a line.
+fn hash_of(line: &Value, key: &str) -> [u8; 32] {
+    hex::decode(line[key].as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap()
+}
+
+/// Sets a line's prev_hash and recomputes its hash from it, as a forger
+/// splicing in a line from another chain would.
+fn relink(line: &mut Value, prev: [u8; 32]) {
+    let position = line["position"].as_u64().unwrap();
+    let content = hash_of(line, "content_hash");
+    let hash = arledger_core::log::codec::chain_hash(&prev, position, &content);
+    line["prev_hash"] = hex::encode(prev).into();
+    line["hash"] = hex::encode(hash).into();
+}
+
+#[test]
+fn a_hash_that_is_not_the_chains_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    five_commits(dir.path());
+    let out = dir.path().join("export.jsonl");
+    export_into(dir.path(), &out, &[]);
+    let mut exported = lines(&out);
+    exported[2]["hash"] = "ab".repeat(32).into();
+    write_lines(&out, &exported);
+    assert_fails_at(&out, 3, "hash");
+    let mut exported = lines(&out);
+    exported[1]["content_hash"] = "ab".repeat(32).into();
+    write_lines(&out, &exported);
+    assert_fails_at(&out, 2, "content_hash");
+}
+
+#[test]
+fn a_line_chained_to_another_hash_than_the_previous_lines_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    five_commits(dir.path());
+    let out = dir.path().join("export.jsonl");
+    export_into(dir.path(), &out, &[]);
+    let good = lines(&out);
+    let mut spliced = good.clone();
+    relink(&mut spliced[2], [0x5a; 32]);
+    write_lines(&out, &spliced);
+    assert_fails_at(&out, 3, "prev_hash");
+    // At position 1 the hash before is 32 zero bytes, not any given one.
+    let mut first = good;
+    relink(&mut first[0], [0x5a; 32]);
+    write_lines(&out, &first[..1]);
+    assert_fails_at(&out, 1, "prev_hash");
+}

@@ -10,7 +10,7 @@ use anyhow::Context;
 use arledger_replay::export::{self, ExportError, Exported};
 use arledger_replay::verify::damaged_at;
 
-use crate::shared::{self, Damaged, DataDir, Range};
+use crate::shared::{self, Damaged, DataDir, Progress, Range};
 
 /// `arledger export [--data DIR] [--from P] [--to P] [--out FILE]`.
 #[derive(clap::Args, Debug)]
@@ -27,11 +27,13 @@ pub struct Args {
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let dir = &args.data.path;
+    let mut bar = shared::Progress::start("exporting");
     let ledger = shared::open_ledger(dir)?;
     let exported = match &args.out {
-        None => write_lines(&ledger, args, &mut std::io::stdout().lock()),
-        Some(path) => into_file(&ledger, args, path),
+        None => write_lines(&ledger, args, &mut std::io::stdout().lock(), &mut bar),
+        Some(path) => into_file(&ledger, args, path, &mut bar),
     }?;
+    bar.finish();
     let what = match exported.range {
         Some((from, to)) => format!("positions {from} to {to}"),
         None => "the log is empty".to_string(),
@@ -50,10 +52,11 @@ fn into_file(
     ledger: &arledger_core::log::Ledger,
     args: &Args,
     path: &Path,
+    bar: &mut Progress,
 ) -> anyhow::Result<Exported> {
     let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     let mut out = BufWriter::new(file);
-    let exported = write_lines(ledger, args, &mut out).and_then(|exported| {
+    let exported = write_lines(ledger, args, &mut out, bar).and_then(|exported| {
         out.into_inner()
             .map_err(|e| anyhow::Error::new(e.into_error()))
             .and_then(|file| Ok(file.sync_all()?))
@@ -71,14 +74,10 @@ fn write_lines(
     ledger: &arledger_core::log::Ledger,
     args: &Args,
     out: &mut dyn Write,
+    bar: &mut Progress,
 ) -> anyhow::Result<Exported> {
-    let bar = shared::progress_bar(0, "exporting");
-    let mut progress = |done: u64, total: u64| {
-        bar.set_length(total);
-        bar.set_position(done);
-    };
+    let mut progress = |done: u64, total: u64| bar.update(done, total);
     let result = export::export(ledger, &args.range.positions(), out, &mut progress);
-    bar.finish_and_clear();
     result.map_err(|e| match e {
         ExportError::Log(log) => match damaged_at(&log) {
             Some(bad) => anyhow::Error::new(Damaged(format!(

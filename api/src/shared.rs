@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::anyhow;
+use anyhow::{Context, anyhow};
 use arledger_core::clock::Clock;
 use arledger_core::log::{Ledger, LedgerOptions, OpenError, StoreError};
 use arledger_replay::range::PositionRange;
@@ -106,11 +106,21 @@ pub fn ledger_options() -> LedgerOptions {
     LedgerOptions::new(Arc::new(SystemClock))
 }
 
-/// Refuses a data directory that does not exist: sled would create an
-/// empty ledger there, and an audit of nothing would pass.
+/// Refuses a data directory that does not exist, or is empty: sled would
+/// create an empty ledger there, and an audit of nothing would pass.
 pub fn existing_dir(dir: &Path) -> anyhow::Result<()> {
     match std::fs::metadata(dir) {
-        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(meta) if meta.is_dir() => {
+            let mut entries =
+                std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+            match entries.next() {
+                Some(_) => Ok(()),
+                None => Err(anyhow!(
+                    "no ledger at {}: the directory is empty",
+                    dir.display()
+                )),
+            }
+        }
         Ok(_) => Err(anyhow!("{} is not a directory", dir.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(anyhow!(
             "no ledger at {}: the directory does not exist (give the data directory with --data DIR)",
@@ -153,20 +163,56 @@ pub fn open_error(dir: &Path, error: OpenError) -> anyhow::Error {
     }
 }
 
-/// A progress bar on stderr for `total` items, hidden when stderr is not
-/// a terminal (a pipe, a log file, a test).
-pub fn progress_bar(total: u64, what: &str) -> ProgressBar {
-    let target = if std::io::stderr().is_terminal() {
-        ProgressDrawTarget::stderr()
-    } else {
-        ProgressDrawTarget::hidden()
-    };
-    let bar = ProgressBar::with_draw_target(Some(total), target);
-    let style =
-        ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len} events ({per_sec}, {eta} left)")
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
-    bar.set_style(style);
-    bar.set_message(what.to_string());
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
+/// Progress on stderr, hidden when stderr is not a terminal (a pipe, a
+/// log file, a test): a spinner while the ledger opens (it checks every
+/// record first), then a bar of events once the range is known.
+pub struct Progress {
+    bar: ProgressBar,
+    what: &'static str,
+    counting: bool,
+}
+
+impl Progress {
+    /// Starts the spinner.
+    pub fn start(what: &'static str) -> Progress {
+        let target = if std::io::stderr().is_terminal() {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let bar = ProgressBar::with_draw_target(None, target);
+        bar.set_message(format!("{what}: opening the ledger"));
+        bar.enable_steady_tick(Duration::from_millis(200));
+        Progress {
+            bar,
+            what,
+            counting: false,
+        }
+    }
+
+    /// `done` of `total` events.
+    pub fn update(&mut self, done: u64, total: u64) {
+        if !self.counting {
+            let template = "{msg} {wide_bar} {pos}/{len} events ({per_sec}, {eta} left)";
+            let style = ProgressStyle::with_template(template)
+                .unwrap_or_else(|_| ProgressStyle::default_bar());
+            self.bar.set_style(style);
+            self.bar.set_message(self.what);
+            self.counting = true;
+        }
+        self.bar.set_length(total);
+        self.bar.set_position(done);
+    }
+
+    /// Clears it, before the result is printed.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Drop for Progress {
+    /// Cleared on every way out, errors included.
+    fn drop(&mut self) {
+        self.finish();
+    }
 }

@@ -22,18 +22,15 @@ pub struct Args {
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let dir = &args.data.path;
     shared::existing_dir(dir)?;
-    let bar = shared::progress_bar(0, "verifying");
-    let mut progress = |done: u64, total: u64| {
-        bar.set_length(total);
-        bar.set_position(done);
-    };
+    let mut bar = shared::Progress::start("verifying");
+    let mut progress = |done: u64, total: u64| bar.update(done, total);
     let report = verify::open_and_check(
         dir,
         shared::ledger_options(),
         &args.range.positions(),
         &mut progress,
     );
-    bar.finish_and_clear();
+    bar.finish();
     let report = match report {
         Ok(report) => report,
         Err(VerifyError::Open(e)) => return Err(shared::open_error(dir, e)),

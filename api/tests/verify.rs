@@ -97,7 +97,7 @@ fn a_data_directory_in_use_is_refused_with_a_message() {
 }
 
 #[test]
-fn a_missing_data_directory_is_refused_not_created() {
+fn a_missing_or_empty_data_directory_is_refused_not_created() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("nothing-here");
     for command in ["verify", "export"] {
@@ -107,4 +107,12 @@ fn a_missing_data_directory_is_refused_not_created() {
         assert!(stderr.contains("does not exist"), "{stderr}");
         assert!(!missing.exists(), "{command} created the directory");
     }
+    // An empty directory holds no ledger either: nothing is created in it.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let output = arledger_in("verify", &empty, &[]);
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("the directory is empty"), "{stderr}");
+    assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0);
 }

@@ -116,3 +116,20 @@ fn a_missing_or_empty_data_directory_is_refused_not_created() {
     assert!(stderr.contains("the directory is empty"), "{stderr}");
     assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0);
 }
+
+/// sled's own checks may refuse damage before the ledger's do (here, after
+/// a reopen left a snapshot of sled's): still the damage exit status, in
+/// one line, never a panic.
+#[test]
+fn damage_sled_finds_first_is_reported_as_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    every_event_type(dir.path());
+    assert_eq!(arledger_in("verify", dir.path(), &[]).status.code(), Some(0));
+    flip_byte_of_frame(dir.path(), 3);
+    let output = arledger_in("verify", dir.path(), &[]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    let by_position = stdout.contains("first bad position 3: ");
+    let by_sled = stderr.contains("is damaged") && stderr.trim().lines().count() == 1;
+    assert!(by_position || by_sled, "{stdout}{stderr}");
+}

@@ -283,6 +283,10 @@ PRIMITIVES = {
 }
 
 
+# The segment of the payload's length, named last (see first_difference).
+PAYLOAD_LENGTH = "payload (its length)"
+
+
 def check_envelope_table(body):
     """Section 3's envelope table lists exactly the fields built below."""
     rows = [(cells[1], cells[2]) for cells in first_table(body)]
@@ -350,8 +354,9 @@ class Encoder:
         if line["correlation_id"] is None:
             self.put("correlation_id", b"\x00")
         else:
-            self.put("correlation_id", b"\x01" + self.uuid_bytes(line["correlation_id"], "correlation_id"))
-        self.put("payload (its length)", payload_len.to_bytes(4, "big"))
+            correlation = self.uuid_bytes(line["correlation_id"], "correlation_id")
+            self.put("correlation_id", b"\x01" + correlation)
+        self.put(PAYLOAD_LENGTH, payload_len.to_bytes(4, "big"))
         self.segments.extend(payload_segments)
 
     def envelope_actor(self, actor):
@@ -378,7 +383,8 @@ class Encoder:
         missing = [name for name in names if name not in value]
         if extra or missing:
             field = f"{path}.{(extra or missing)[0]}"
-            raise self.bad(field, "is not a field of the document's table" if extra else "is missing")
+            problem = "is not a field of the document's table" if extra else "is missing"
+            raise self.bad(field, problem)
         for name, encoding in fields:
             self.value(encoding, value[name], f"{path}.{name}")
 
@@ -448,7 +454,8 @@ class Encoder:
     def decimal(self, value, path):
         """Section 4, Decimals: flags (scale in bits 16-23, sign in bit 31),
         then the 96-bit mantissa, four little-endian 32-bit words."""
-        match = re.fullmatch(r"(-?)(0|[1-9][0-9]*)(?:\.([0-9]+))?", value) if isinstance(value, str) else None
+        text = value if isinstance(value, str) else ""
+        match = re.fullmatch(r"(-?)(0|[1-9][0-9]*)(?:\.([0-9]+))?", text)
         if not match:
             raise self.bad(path, f"{value!r} is not a decimal written as -?digits[.digits]")
         sign, whole, fraction = match.group(1), match.group(2), match.group(3) or ""
@@ -496,7 +503,8 @@ def rebuild(spec, line, position):
     fields = spec.payloads.get(key)
     if fields is None:
         field = "event_type" if line["event_type"] not in spec.event_types else "schema_version"
-        raise Mismatch(position, field, f"the document has no payload table for {key[0]} version {key[1]}")
+        message = f"the document has no payload table for {key[0]} version {key[1]}"
+        raise Mismatch(position, field, message)
     payload = Encoder(spec, position)
     payload.payload(fields, line["payload"], "payload")
     envelope = Encoder(spec, position)
@@ -506,25 +514,34 @@ def rebuild(spec, line, position):
 
 def first_difference(segments, canonical, position):
     """Raises a Mismatch naming the first segment whose bytes are not the
-    canonical bytes at its offset."""
-    offset = 0
+    canonical bytes at its offset. The payload's length is named only when
+    no payload field differs: a field edited to another length changes it
+    too, and the field is what the reader needs to know."""
+    offset, length_differs = 0, None
     for field, data in segments:
         stored = canonical[offset:offset + len(data)]
         if stored != data:
-            raise Mismatch(
+            difference = Mismatch(
                 position, field,
                 f"the document's rules give {data.hex(' ')} at offset {offset}, "
                 f"the canonical bytes hold {stored.hex(' ') or 'nothing'}",
             )
+            if field != PAYLOAD_LENGTH:
+                raise difference
+            length_differs = difference
         offset += len(data)
+    if length_differs:
+        raise length_differs
     if offset != len(canonical):
-        raise Mismatch(position, "canonical", f"{len(canonical) - offset} bytes more than the fields encode")
+        extra = len(canonical) - offset
+        raise Mismatch(position, "canonical", f"{extra} bytes more than the fields encode")
 
 
 def check_recorded_at(line, position):
     """`recorded_at` (RFC 3339, UTC, microseconds) says what the micros say."""
     text = line["recorded_at"]
-    if not isinstance(text, str) or not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", text):
+    rfc3339 = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z"
+    if not isinstance(text, str) or not re.fullmatch(rfc3339, text):
         raise Mismatch(position, "recorded_at", f"{text!r} is not RFC 3339 UTC with microseconds")
     moment = datetime.datetime.fromisoformat(text[:-1] + "+00:00")
     epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
@@ -541,7 +558,8 @@ def check_stream_id(spec, line, position):
     if plain:
         expected = payload.get(plain.group(1))
     elif "`gtin` and `lot`" in rule:
-        expected = str(uuid.uuid5(spec.stream_namespace, f"lot/{payload['gtin']}/{payload['lot']}"))
+        name = f"lot/{payload['gtin']}/{payload['lot']}"
+        expected = str(uuid.uuid5(spec.stream_namespace, name))
     elif "`gtin`" in rule:
         expected = str(uuid.uuid5(spec.stream_namespace, f"product/{payload['gtin']}"))
     else:
@@ -570,7 +588,8 @@ def check_line(spec, line, previous):
     if type(position) is not int or position < 1:
         raise Mismatch(position, "position", f"{position!r} is not a position (an integer from 1)")
     if not isinstance(line["event_type"], str) or type(line["schema_version"]) is not int:
-        raise Mismatch(position, "event_type", "event_type and schema_version must be a name and a number")
+        message = "event_type and schema_version must be a name and a number"
+        raise Mismatch(position, "event_type", message)
     if previous is not None and position != previous[0] + 1:
         raise Mismatch(position, "position", f"does not follow position {previous[0]}")
     canonical = hex_field(line, "canonical", position)
@@ -588,7 +607,8 @@ def check_line(spec, line, previous):
     stored = hex_field(line, "hash", position, 32)
     chained = hashlib.sha256(prev + position.to_bytes(8, "big") + content).digest()
     if chained != stored:
-        raise Mismatch(position, "hash", f"is not SHA-256(prev_hash ‖ position ‖ content_hash) = {chained.hex()}")
+        message = f"is not SHA-256(prev_hash ‖ position ‖ content_hash) = {chained.hex()}"
+        raise Mismatch(position, "hash", message)
     return position, stored
 
 

@@ -133,6 +133,21 @@ fn an_edited_actor_is_named_by_the_verifier() {
     );
 }
 
+/// A longer text changes the payload's length too; the field is named.
+#[test]
+fn a_lengthened_text_is_named_by_the_verifier() {
+    edited_export_fails(
+        |line| {
+            if line["event_type"] != "OrderCancelled" {
+                return 0;
+            }
+            line["payload"]["reason"] = "customer asked".into();
+            line["position"].as_u64().unwrap()
+        },
+        "payload.reason",
+    );
+}
+
 #[test]
 fn an_edited_date_in_a_nested_line_is_named_by_the_verifier() {
     edited_export_fails(

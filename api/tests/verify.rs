@@ -124,7 +124,10 @@ fn a_missing_or_empty_data_directory_is_refused_not_created() {
 fn damage_sled_finds_first_is_reported_as_damage() {
     let dir = tempfile::tempdir().unwrap();
     every_event_type(dir.path());
-    assert_eq!(arledger_in("verify", dir.path(), &[]).status.code(), Some(0));
+    assert_eq!(
+        arledger_in("verify", dir.path(), &[]).status.code(),
+        Some(0)
+    );
     flip_byte_of_frame(dir.path(), 3);
     let output = arledger_in("verify", dir.path(), &[]);
     let (stdout, stderr) = text(&output);

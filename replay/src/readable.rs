@@ -548,17 +548,20 @@ mod tests {
     /// serialize as into the stored payload.
     #[test]
     fn the_serializer_is_not_human_readable() {
-        struct Probe;
-        impl Serialize for Probe {
-            fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                if s.is_human_readable() {
-                    s.serialize_str("for people")
-                } else {
-                    s.serialize_u8(0)
-                }
+        assert_eq!(to_value(&Probe).unwrap(), 0);
+    }
+
+    /// A string for people, a number otherwise.
+    struct Probe;
+
+    impl Serialize for Probe {
+        fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            if s.is_human_readable() {
+                s.serialize_str("for people")
+            } else {
+                s.serialize_u8(0)
             }
         }
-        assert_eq!(to_value(&Probe).unwrap(), 0);
     }
 
     /// Serialized as a byte string, as a UUID's 16 bytes are.

@@ -14,7 +14,6 @@ use std::path::PathBuf;
 
 use arledger_core::domain::commands::*;
 use arledger_core::domain::events::{EVENT_TYPES, Event, ProductRegistered};
-use arledger_core::domain::terms::{PaymentTerms, TermsBase};
 use arledger_core::domain::types::*;
 use arledger_core::domain::{Command, WriteModel, decide};
 use arledger_core::ids::*;
@@ -23,8 +22,7 @@ use arledger_core::log::codec::{
     event_hash, parse_frame,
 };
 use arledger_core::sample;
-use chrono::{NaiveDate, TimeZone, Utc};
-use rust_decimal_macros::dec;
+use chrono::{TimeZone, Utc};
 use uuid::Uuid;
 
 fn golden_path(name: &str) -> PathBuf {
@@ -50,10 +48,6 @@ fn check_golden(name: &str, actual: &str) {
     );
 }
 
-fn d(s: &str) -> NaiveDate {
-    s.parse().unwrap()
-}
-
 fn id(n: u128) -> Uuid {
     Uuid::from_u128(n)
 }
@@ -77,219 +71,7 @@ fn scenario() -> Vec<Event> {
 
 /// The commands of the scenario, in order.
 fn scenario_commands() -> Vec<Command> {
-    let customer = CustomerId(id(1));
-    let order = OrderId(id(2));
-    let shipment = ShipmentId(id(3));
-    let invoice = InvoiceId(id(4));
-    let payment = PaymentId(id(5));
-    let recall = RecallId(id(6));
-    [
-        master_data_commands(customer),
-        sales_commands(customer, order, shipment, invoice),
-        receivables_commands(customer, invoice, payment),
-        recall_commands(customer, recall),
-        held_order_commands(customer),
-    ]
-    .concat()
-}
-
-/// Section 3: the customer, its limit and terms, the product and its lot.
-fn master_data_commands(customer: CustomerId) -> Vec<Command> {
-    vec![
-        sample::register_customer(customer),
-        Command::UpdateCustomer(UpdateCustomer {
-            customer_id: customer,
-            name: None,
-            kind: None,
-            region: Some("North".into()),
-            salesperson_id: None,
-            tax_id: Some("91310000MA1FL0000X".into()),
-        }),
-        sample::set_credit_limit(customer, dec!(100000.00)),
-        Command::SetPaymentTerms(SetPaymentTerms {
-            customer_id: customer,
-            contract_id: Some("C-7".into()),
-            terms: PaymentTerms::single(60, TermsBase::Acceptance),
-        }),
-        sample::register_product(),
-        sample::release_lot("L1", 100),
-    ]
-}
-
-/// Order, shipment, acceptance and invoice.
-fn sales_commands(
-    customer: CustomerId,
-    order: OrderId,
-    shipment: ShipmentId,
-    invoice: InvoiceId,
-) -> Vec<Command> {
-    vec![
-        Command::PlaceOrder(PlaceOrder {
-            order_id: order,
-            number: "SO-1".into(),
-            customer_id: customer,
-            currency: "CNY".into(),
-            placed_on: d("2026-02-01"),
-            lines: vec![OrderLineRequest {
-                line_no: 1,
-                gtin: sample::GTIN.into(),
-                quantity: 10,
-                unit_price: dec!(1500.00),
-            }],
-        }),
-        Command::ShipOrder(ShipOrder {
-            shipment_id: shipment,
-            order_id: order,
-            shipped_on: d("2026-02-03"),
-            ship_to: "Ward 3".into(),
-            lines: vec![ShipLineRequest {
-                line_no: 1,
-                gtin: sample::GTIN.into(),
-                lot: "L1".into(),
-                quantity: 2,
-                serials: vec!["SN1".into(), "SN2".into()],
-                udis: vec!["(01)09504000059118(17)300101(10)L1(21)SN1".into()],
-            }],
-        }),
-        Command::AcceptDelivery(AcceptDelivery {
-            shipment_id: shipment,
-            accepted_on: d("2026-02-05"),
-            accepted_by: "Head nurse".into(),
-        }),
-        Command::IssueInvoice(IssueInvoice {
-            invoice_id: invoice,
-            number: "INV-1".into(),
-            customer_id: customer,
-            invoice_date: d("2026-02-06"),
-            currency: "CNY".into(),
-            terms: None,
-            lines: vec![InvoiceLineRequest {
-                shipment_id: Some(shipment),
-                line_no: Some(1),
-                quantity: None,
-                description: None,
-                amount: dec!(3000.00),
-                tax: dec!(390.00),
-            }],
-            contract_id: Some("C-7".into()),
-        }),
-    ]
-}
-
-/// Credit note, payment and allocation, dispute, collection, write-off,
-/// recovery and reversal.
-fn receivables_commands(
-    customer: CustomerId,
-    invoice: InvoiceId,
-    payment: PaymentId,
-) -> Vec<Command> {
-    vec![
-        Command::IssueCreditNote(IssueCreditNote {
-            credit_note_id: CreditNoteId(id(7)),
-            invoice_id: invoice,
-            amount: dec!(90.00),
-            reason: CreditReason::PriceAdjustment,
-            issued_on: d("2026-02-07"),
-        }),
-        sample::receive_payment(payment, customer, dec!(1000.00)),
-        sample::allocate(payment, invoice, dec!(800.00)),
-        Command::OpenDispute(OpenDispute {
-            invoice_id: invoice,
-            amount: dec!(100.00),
-            reason: "damaged box".into(),
-            opened_on: d("2026-02-10"),
-        }),
-        Command::ResolveDispute(ResolveDispute {
-            invoice_id: invoice,
-            outcome: "accepted as is".into(),
-            resolved_on: d("2026-02-11"),
-        }),
-        Command::RecordCollectionActivity(RecordCollectionActivity {
-            customer_id: customer,
-            invoice_ids: vec![invoice],
-            channel: CollectionChannel::Call,
-            outcome: "promised".into(),
-            promised_pay_date: Some(d("2026-03-01")),
-            on: d("2026-02-12"),
-        }),
-        Command::WriteOffInvoice(WriteOffInvoice {
-            invoice_id: invoice,
-            amount: dec!(50.00),
-            reason: "small balance".into(),
-            written_off_on: d("2026-02-13"),
-        }),
-        Command::RecoverWriteOff(RecoverWriteOff {
-            invoice_id: invoice,
-            amount: dec!(20.00),
-            recovered_on: d("2026-02-14"),
-        }),
-        Command::ReversePayment(ReversePayment {
-            payment_id: payment,
-            reason: "bounced".into(),
-            reversed_on: d("2026-02-15"),
-        }),
-    ]
-}
-
-/// A recall, its acknowledgement and a return.
-fn recall_commands(customer: CustomerId, recall: RecallId) -> Vec<Command> {
-    vec![
-        Command::IssueRecall(IssueRecall {
-            recall_id: recall,
-            gtin: sample::GTIN.into(),
-            lots: vec!["L1".into()],
-            serials: vec![],
-            class: RiskClass::II,
-            reason: "battery".into(),
-            issued_on: d("2026-02-16"),
-        }),
-        Command::AcknowledgeRecall(AcknowledgeRecall {
-            recall_id: recall,
-            customer_id: customer,
-            acknowledged_on: d("2026-02-17"),
-        }),
-        Command::RecordRecallReturn(RecordRecallReturn {
-            recall_id: recall,
-            customer_id: customer,
-            quantity: 2,
-            returned_on: d("2026-02-18"),
-        }),
-    ]
-}
-
-/// A held order to release (and then cancel) and one to reject.
-fn held_order_commands(customer: CustomerId) -> Vec<Command> {
-    let held = |n: u128, number: &str| {
-        Command::PlaceOrder(PlaceOrder {
-            order_id: OrderId(id(n)),
-            number: number.into(),
-            customer_id: customer,
-            currency: "CNY".into(),
-            placed_on: d("2026-02-20"),
-            lines: vec![OrderLineRequest {
-                line_no: 1,
-                gtin: sample::GTIN.into(),
-                quantity: 1000,
-                unit_price: dec!(1000.00),
-            }],
-        })
-    };
-    vec![
-        held(8, "SO-8"),
-        Command::ReleaseOrder(ReleaseOrder {
-            order_id: OrderId(id(8)),
-            note: Some("ok".into()),
-        }),
-        held(9, "SO-9"),
-        Command::RejectOrder(RejectOrder {
-            order_id: OrderId(id(9)),
-            note: None,
-        }),
-        Command::CancelOrder(CancelOrder {
-            order_id: OrderId(id(8)),
-            reason: "customer".into(),
-        }),
-    ]
+    sample::every_event_type()
 }
 
 /// Command body hashes answer repeated command ids for as long as a log

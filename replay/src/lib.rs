@@ -7,9 +7,16 @@
 //! - `verify`, `export`: the chain checked over a range, and every event
 //!   exported with its canonical bytes and hashes for checking without
 //!   arledger's code (`tools/verify_export.py`).
+//! - `readable`: a stored payload as JSON mirroring its canonical
+//!   structure field by field (decimals as exact strings, dates, UUIDs).
+//! - `range`: the `--from` / `--to` positions of the auditor's commands.
 
+pub mod export;
 pub mod known_at;
+pub mod range;
+pub mod readable;
 pub mod reference;
+pub mod verify;
 
 pub use known_at::position_known_at;
 pub use reference::{FoldError, fold_prefix};

@@ -227,8 +227,13 @@ fn reductions_fill_installments_oldest_due_first() {
     );
 }
 
+/// Reductions fill in the order they are dated. With a named installment
+/// already filled passing the rest on, the amounts each installment ends
+/// with do not depend on that order (only on which reductions exist at
+/// (D, p)); what this pins is that nothing is lost when the order puts an
+/// earlier-dated, later-recorded reduction first.
 #[test]
-fn reductions_fill_in_the_order_they_are_dated_not_recorded() {
+fn a_named_installment_filled_by_an_earlier_dated_reduction_passes_the_rest_on() {
     let mut h = three_installments();
     // Recorded first, dated later: 99.99 named on installment 2.
     h.run(payment(

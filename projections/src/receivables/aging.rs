@@ -37,6 +37,9 @@ struct Tally<'s> {
     buckets: usize,
     /// Per customer: its group, or `NONE` until first needed.
     group_of: Vec<u32>,
+    /// Per customer: the sums it last added to, and their currency (most
+    /// customers deal in one: no hashing per invoice).
+    last_of: Vec<Option<(Currency, usize)>>,
     index: FxHashMap<(u32, Currency), usize>,
     sums: Vec<Sums>,
 }
@@ -49,6 +52,7 @@ impl<'s> Tally<'s> {
             group_by,
             buckets,
             group_of: vec![NONE; state.customers.len()],
+            last_of: vec![None; state.customers.len()],
             index: FxHashMap::default(),
             sums: Vec::new(),
         }
@@ -76,8 +80,22 @@ impl<'s> Tally<'s> {
 
     /// The sums of `customer`'s group in `currency`.
     fn sums(&mut self, customer: u32, currency: Currency) -> &mut Sums {
+        let slot = usize::try_from(customer).unwrap_or(usize::MAX);
+        let last = self.last_of.get(slot).copied().flatten();
+        let i = match last {
+            Some((c, i)) if c == currency => i,
+            _ => self.sums_index(customer, currency),
+        };
+        if let Some(last) = self.last_of.get_mut(slot) {
+            *last = Some((currency, i));
+        }
+        &mut self.sums[i]
+    }
+
+    /// The index in `sums` of `customer`'s group in `currency`, made if new.
+    fn sums_index(&mut self, customer: u32, currency: Currency) -> usize {
         let group = self.group(customer);
-        let i = match self.index.get(&(group, currency)) {
+        match self.index.get(&(group, currency)) {
             Some(&i) => i,
             None => {
                 let zero = at_scale(Decimal::ZERO, currency);
@@ -91,8 +109,7 @@ impl<'s> Tally<'s> {
                 self.index.insert((group, currency), self.sums.len() - 1);
                 self.sums.len() - 1
             }
-        };
-        &mut self.sums[i]
+        }
     }
 }
 
@@ -107,15 +124,6 @@ impl State {
         versions.get(n.checked_sub(1)?).copied()
     }
 
-    /// Whether `invoice` (recorded at or before p) can have anything open
-    /// at `at`: dated on or before D, in the currency asked for, and not
-    /// settled by then.
-    fn may_be_open(invoice: &Invoice, at: At, currency: Option<Currency>) -> bool {
-        invoice.invoice_date <= at.date
-            && currency.is_none_or(|c| c == invoice.currency)
-            && !invoice.settled.is_some_and(|s| s.holds_at(at))
-    }
-
     /// The aging report of `query`.
     pub(super) fn aging(&self, query: &AgingQuery) -> Result<AgingReport, AgingError> {
         let buckets = Buckets::new(query.basis, &query.bucket_days)?;
@@ -125,13 +133,13 @@ impl State {
         };
         let mut tally = Tally::new(self, at, query.group_by, buckets.len());
         let mut s = Scratch::default();
-        for invoice in self.invoices_known(at.position) {
-            if Self::may_be_open(invoice, at, query.currency) {
+        for (screen, invoice) in self.invoices_known(at.position) {
+            if screen.may_be_open(at, query.currency) {
                 self.tally_invoice(invoice, at, &buckets, &mut s, &mut tally);
             }
         }
-        for payment in self.payments_known(at.position) {
-            if query.currency.is_some_and(|c| c != payment.currency) {
+        for (screen, payment) in self.payments_known(at.position) {
+            if !screen.may_be_open(at, query.currency) {
                 continue;
             }
             let unallocated = self.unallocated_at(payment, at);
@@ -263,13 +271,17 @@ impl State {
         let mut items = Vec::new();
         let mut s = Scratch::default();
         for &i in invoices {
-            let Some(invoice) = usize::try_from(i).ok().and_then(|i| self.invoices.get(i)) else {
+            let at_i = usize::try_from(i).ok();
+            let (Some(screen), Some(invoice)) = (
+                at_i.and_then(|i| self.invoice_screens.get(i)),
+                at_i.and_then(|i| self.invoices.get(i)),
+            ) else {
                 continue;
             };
             if invoice.position > at.position {
                 break;
             }
-            if Self::may_be_open(invoice, at, query.currency) {
+            if screen.may_be_open(at, query.currency) {
                 self.items_of(i, invoice, at, &buckets, &mut s, &mut items);
             }
         }

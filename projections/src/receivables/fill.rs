@@ -21,7 +21,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::stamp::At;
-use super::state::{Installment, Invoice, InvoiceExtra, NONE, Payment, State};
+use super::state::{Installment, Invoice, InvoiceExtra, NONE, Payment, Reduction, Screen, State};
 
 /// Buffers reused across the invoices of one query.
 #[derive(Debug, Default)]
@@ -44,16 +44,24 @@ fn take(open: &mut Decimal, rest: Decimal) -> Decimal {
 }
 
 impl State {
-    /// The invoices recorded at or before `position`: a prefix.
-    pub(super) fn invoices_known(&self, position: u64) -> &[Invoice] {
+    /// The invoices recorded at or before `position`, with their screens:
+    /// a prefix of each.
+    pub(super) fn invoices_known(
+        &self,
+        position: u64,
+    ) -> impl Iterator<Item = (&Screen, &Invoice)> {
         let n = self.invoices.partition_point(|i| i.position <= position);
-        self.invoices.get(..n).unwrap_or(&[])
+        self.invoice_screens.iter().zip(&self.invoices).take(n)
     }
 
-    /// The payments recorded at or before `position`: a prefix.
-    pub(super) fn payments_known(&self, position: u64) -> &[Payment] {
+    /// The payments recorded at or before `position`, with their screens:
+    /// a prefix of each.
+    pub(super) fn payments_known(
+        &self,
+        position: u64,
+    ) -> impl Iterator<Item = (&Screen, &Payment)> {
         let n = self.payments.partition_point(|p| p.position <= position);
-        self.payments.get(..n).unwrap_or(&[])
+        self.payment_screens.iter().zip(&self.payments).take(n)
     }
 
     /// Invoice `invoice`'s installments.
@@ -72,16 +80,6 @@ impl State {
         self.extras.get(usize::try_from(invoice.extra).ok()?)
     }
 
-    /// Whether payment `payment` (or `NONE`) is reversed at `at`.
-    fn reversed_at(&self, payment: u32, at: At) -> bool {
-        payment != NONE
-            && usize::try_from(payment)
-                .ok()
-                .and_then(|p| self.payments.get(p))
-                .and_then(|p| p.reversed)
-                .is_some_and(|r| r.holds_at(at))
-    }
-
     /// Fills `s.open` and `s.due` for `invoice`'s installments at `at`;
     /// returns its open amount. The invoice must exist at `at`.
     pub(super) fn fill(&self, invoice: &Invoice, at: At, s: &mut Scratch) -> Decimal {
@@ -97,22 +95,29 @@ impl State {
             s.due
                 .push(i.due_on.or(i.due_on_acceptance.filter(|_| dues_known)));
         }
-        s.reductions.clear();
-        for r in invoice
+        if invoice
+            .earliest
+            .is_none_or(|e| e.date > at.date || e.position > at.position)
+        {
+            // No reduction exists at `at`: everything is open.
+            return s.open.iter().sum();
+        }
+        let exists =
+            |r: &&Reduction| r.on <= at.date && !r.reversed.is_some_and(|v| v.holds_at(at));
+        let known = invoice
             .reductions
             .iter()
             .take_while(|r| r.position <= at.position)
-        {
-            if r.on <= at.date && !self.reversed_at(r.payment, at) {
-                s.reductions.push((r.on, r.amount, r.installment));
-            }
-        }
+            .filter(exists);
         if let [only] = s.open.as_mut_slice() {
             // One installment takes every reduction, in any order.
-            let reduced: Decimal = s.reductions.iter().map(|r| r.1).sum();
+            let reduced: Decimal = known.map(|r| r.amount).sum();
             *only = (*only - reduced).max(Decimal::ZERO);
             return *only;
         }
+        s.reductions.clear();
+        s.reductions
+            .extend(known.map(|r| (r.on, r.amount, r.installment)));
         fill_in_date_order(installments, s);
         s.open.iter().sum()
     }
@@ -132,10 +137,7 @@ impl State {
     /// received or once it is reversed, else its amount less the
     /// allocations that exist at `at`.
     pub(super) fn unallocated_at(&self, payment: &Payment, at: At) -> Decimal {
-        let nothing = payment.received_on > at.date
-            || payment.reversed.is_some_and(|r| r.holds_at(at))
-            || payment.settled.is_some_and(|s| s.holds_at(at));
-        if nothing {
+        if payment.received_on > at.date || payment.reversed.is_some_and(|r| r.holds_at(at)) {
             return Decimal::ZERO;
         }
         let allocated: Decimal = payment

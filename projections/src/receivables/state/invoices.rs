@@ -6,7 +6,7 @@
 use rust_decimal::Decimal;
 
 use super::{
-    Allocation, Dispute, Installment, Invoice, InvoiceExtra, NONE, Reduction, State, Unfit,
+    Allocation, Dispute, Installment, Invoice, InvoiceExtra, NONE, Reduction, Screen, State, Unfit,
     next_index, nth, nth_mut,
 };
 use crate::receivables::facts::{
@@ -41,11 +41,16 @@ impl State {
         } else {
             self.await_acceptance(index, f, awaiting)?
         };
+        self.invoice_screens.push(Screen {
+            date: f.invoice_date,
+            currency: f.currency,
+            settled: None,
+        });
         self.invoices.push(Invoice {
             position,
             amount: f.installments.iter().map(|i| i.amount).sum(),
             reduced: Decimal::ZERO,
-            settled: None,
+            earliest: None,
             reductions: Vec::new(),
             customer: f.customer,
             invoice_date: f.invoice_date,
@@ -133,37 +138,55 @@ impl State {
 
     pub(super) fn reduce(&mut self, position: u64, f: &ReductionFact) -> Result<(), Unfit> {
         nth(&self.invoices, f.invoice, "invoice")?;
-        let payment = match f.by {
-            Reducer::Payment(p) => {
-                let payment = nth_mut(&mut self.payments, p, "payment")?;
-                payment.allocations.push(Allocation {
-                    position,
-                    amount: f.amount,
-                    on: f.on,
-                    invoice: f.invoice,
-                });
-                payment.allocated += f.amount;
-                if payment.allocated >= payment.amount && payment.settled.is_none() {
-                    payment.settled = payment
-                        .allocations
-                        .iter()
-                        .map(|a| a.stamp())
-                        .reduce(Stamp::latest);
-                }
-                p
-            }
-            Reducer::CreditNote | Reducer::WriteOff => NONE,
-        };
+        if let Reducer::Payment(p) = f.by {
+            self.allocate(p, position, f)?;
+        }
         let invoice = nth_mut(&mut self.invoices, f.invoice, "invoice")?;
         invoice.reductions.push(Reduction {
             position,
             amount: f.amount,
             on: f.on,
-            payment,
             installment: f.installment.unwrap_or(0),
+            reversed: None,
         });
         invoice.reduced += f.amount;
+        invoice.earliest = Some(match invoice.earliest {
+            Some(e) => Stamp {
+                date: e.date.min(f.on),
+                position: e.position,
+            },
+            None => Stamp {
+                date: f.on,
+                position,
+            },
+        });
         self.refresh_settled(f.invoice)
+    }
+
+    /// Payment `p`'s side of an allocation: used up once its allocations
+    /// sum to its amount, from when they all hold.
+    fn allocate(&mut self, p: u32, position: u64, f: &ReductionFact) -> Result<(), Unfit> {
+        let payment = nth_mut(&mut self.payments, p, "payment")?;
+        payment.allocations.push(Allocation {
+            position,
+            amount: f.amount,
+            on: f.on,
+            invoice: f.invoice,
+        });
+        payment.allocated += f.amount;
+        if payment.allocated < payment.amount {
+            return Ok(());
+        }
+        let used_up = payment
+            .allocations
+            .iter()
+            .map(|a| a.stamp())
+            .reduce(Stamp::latest);
+        let screen = nth_mut(&mut self.payment_screens, p, "payment")?;
+        if screen.settled.is_none() {
+            screen.settled = used_up;
+        }
+        Ok(())
     }
 
     /// The money bounced: its allocations no longer count at the head, so
@@ -173,13 +196,23 @@ impl State {
         if payment.reversed.is_some() {
             return Err(Unfit(format!("payment {} reversed twice", f.payment)));
         }
-        payment.reversed = Some(Stamp {
+        let reversal = Stamp {
             date: f.reversed_on,
             position,
-        });
+        };
+        payment.reversed = Some(reversal);
         let allocations = payment.allocations.clone();
         for a in allocations {
-            nth_mut(&mut self.invoices, a.invoice, "invoice")?.reduced -= a.amount;
+            let invoice = nth_mut(&mut self.invoices, a.invoice, "invoice")?;
+            // One allocation event, one reduction: its position names it.
+            let i = invoice
+                .reductions
+                .binary_search_by_key(&a.position, |r| r.position)
+                .map_err(|_| Unfit(format!("invoice {} lost an allocation", a.invoice)))?;
+            if let Some(r) = invoice.reductions.get_mut(i) {
+                r.reversed = Some(reversal);
+            }
+            invoice.reduced -= a.amount;
             self.refresh_settled(a.invoice)?;
         }
         Ok(())
@@ -193,7 +226,7 @@ impl State {
             invoice
                 .reductions
                 .iter()
-                .filter(|r| !self.reversed_at_head(r.payment))
+                .filter(|r| r.reversed.is_none())
                 .map(|r| Stamp {
                     date: r.on,
                     position: r.position,
@@ -202,14 +235,8 @@ impl State {
         } else {
             None
         };
-        nth_mut(&mut self.invoices, index, "invoice")?.settled = settled;
+        nth_mut(&mut self.invoice_screens, index, "invoice")?.settled = settled;
         Ok(())
-    }
-
-    /// Whether payment `payment` (or `NONE`) was reversed.
-    fn reversed_at_head(&self, payment: u32) -> bool {
-        payment != NONE
-            && nth(&self.payments, payment, "payment").is_ok_and(|p| p.reversed.is_some())
     }
 
     pub(super) fn open_dispute(&mut self, position: u64, f: &DisputeFact) -> Result<(), Unfit> {

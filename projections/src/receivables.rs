@@ -1,1 +1,0 @@
-//! Receivable items and aging (read-models.md).

@@ -1,0 +1,247 @@
+//! The facts the receivables projection keeps and stores (read-models.md
+//! "Time travel"): what an event changes about receivable items, with its
+//! business date; its log position is the position of its stored entry.
+//!
+//! Entries are append-only. Key: a tag byte, the event's position as 8
+//! bytes big-endian and a u16 sequence within the event, so that key order
+//! is log order (the tag keeps keys off the zero first byte the engine
+//! reserves: a big-endian position starts with zeros). Value: the fact in
+//! bincode with variable-length integers; customers, shipments, invoices
+//! and payments are named by their index (the order their facts were
+//! added), amounts as mantissa and scale, dates as day numbers.
+
+use arledger_core::domain::date_serde;
+use arledger_core::domain::terms::InstallmentTerms;
+use arledger_core::ids::{CustomerId, InvoiceId, PaymentId, ShipmentId};
+use arledger_core::money::Currency;
+use bincode::Options;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// The first byte of every fact's key.
+pub(super) const FACT_TAG: u8 = b'f';
+
+/// One fact about receivables.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(super) enum Fact {
+    /// A customer was registered.
+    Customer(CustomerFact),
+    /// A customer's name, region or salesperson changed.
+    CustomerChanged(CustomerChange),
+    /// Goods shipped: a ship date that acceptance-based due dates count from.
+    Shipped(ShippedFact),
+    /// A delivery was accepted.
+    Accepted(AcceptedFact),
+    /// An invoice was issued: its installments.
+    Invoiced(InvoiceFact),
+    /// Every shipment an invoice bills was accepted: the due dates of its
+    /// installments that awaited acceptance.
+    DueDatesKnown(DueDatesFact),
+    /// A payment was received.
+    Paid(PaymentFact),
+    /// An allocation, credit note or write-off reduced an invoice.
+    Reduced(ReductionFact),
+    /// A payment was reversed.
+    Reversed(ReversalFact),
+    /// A dispute was opened on an invoice.
+    DisputeOpened(DisputeFact),
+    /// The open dispute of an invoice was resolved.
+    DisputeResolved(ResolutionFact),
+}
+
+/// A customer and the master data the report groups by.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(super) struct CustomerFact {
+    pub id: CustomerId,
+    pub name: String,
+    pub region: String,
+    pub salesperson: String,
+}
+
+/// New master data of customer number `customer`; `None` is unchanged.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(super) struct CustomerChange {
+    pub customer: u32,
+    pub name: Option<String>,
+    pub region: Option<String>,
+    pub salesperson: Option<String>,
+}
+
+/// A shipment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(super) struct ShippedFact {
+    pub id: ShipmentId,
+    #[serde(with = "date_serde")]
+    pub shipped_on: NaiveDate,
+}
+
+/// Shipment number `shipment` was accepted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(super) struct AcceptedFact {
+    pub shipment: u32,
+    #[serde(with = "date_serde")]
+    pub accepted_on: NaiveDate,
+}
+
+/// An invoice.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(super) struct InvoiceFact {
+    pub id: InvoiceId,
+    pub number: String,
+    pub customer: u32,
+    pub currency: Currency,
+    #[serde(with = "date_serde")]
+    pub invoice_date: NaiveDate,
+    pub installments: Vec<InstallmentFact>,
+    /// The shipments it bills, when an installment awaits their acceptance
+    /// (empty otherwise: nothing else needs them).
+    pub shipments: Vec<u32>,
+}
+
+/// One installment of an invoice.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(super) struct InstallmentFact {
+    pub no: u32,
+    #[serde(with = "compact_decimal")]
+    pub amount: Decimal,
+    #[serde(with = "date_serde::option")]
+    pub due_on: Option<NaiveDate>,
+    /// Its terms, while its due date awaits acceptance.
+    pub awaiting: Option<InstallmentTerms>,
+}
+
+/// Due dates of invoice number `invoice` known from the acceptances:
+/// `accepted_on` is the latest of them, the business date they are known on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(super) struct DueDatesFact {
+    pub invoice: u32,
+    #[serde(with = "date_serde")]
+    pub accepted_on: NaiveDate,
+    pub dues: Vec<DueFact>,
+}
+
+/// The due date of installment `no`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(super) struct DueFact {
+    pub no: u32,
+    #[serde(with = "date_serde")]
+    pub due_on: NaiveDate,
+}
+
+/// A payment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(super) struct PaymentFact {
+    pub id: PaymentId,
+    pub customer: u32,
+    pub currency: Currency,
+    #[serde(with = "compact_decimal")]
+    pub amount: Decimal,
+    #[serde(with = "date_serde")]
+    pub received_on: NaiveDate,
+}
+
+/// What reduced an invoice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) enum Reducer {
+    /// An allocation of payment number n.
+    Payment(u32),
+    /// A credit note.
+    CreditNote,
+    /// A write-off.
+    WriteOff,
+}
+
+/// A reduction of invoice number `invoice`, effective on `on`: an
+/// allocation on the later of its payment's and its invoice's dates, a
+/// credit note on its issue date, a write-off on its date.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(super) struct ReductionFact {
+    pub invoice: u32,
+    pub by: Reducer,
+    /// The installment named, if any.
+    pub installment: Option<u32>,
+    #[serde(with = "compact_decimal")]
+    pub amount: Decimal,
+    #[serde(with = "date_serde")]
+    pub on: NaiveDate,
+}
+
+/// Payment number `payment` was reversed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(super) struct ReversalFact {
+    pub payment: u32,
+    #[serde(with = "date_serde")]
+    pub reversed_on: NaiveDate,
+}
+
+/// A dispute over `amount` of invoice number `invoice`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(super) struct DisputeFact {
+    pub invoice: u32,
+    #[serde(with = "compact_decimal")]
+    pub amount: Decimal,
+    #[serde(with = "date_serde")]
+    pub opened_on: NaiveDate,
+}
+
+/// The open dispute of invoice number `invoice` was resolved.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(super) struct ResolutionFact {
+    pub invoice: u32,
+    #[serde(with = "date_serde")]
+    pub resolved_on: NaiveDate,
+}
+
+/// The key of the `seq`-th fact of the event at `position`.
+pub(super) fn key(position: u64, seq: u16) -> Vec<u8> {
+    let mut key = Vec::with_capacity(11);
+    key.push(FACT_TAG);
+    key.extend_from_slice(&position.to_be_bytes());
+    key.extend_from_slice(&seq.to_be_bytes());
+    key
+}
+
+/// The position and sequence number of a fact's key.
+pub(super) fn parse_key(key: &[u8]) -> Option<(u64, u16)> {
+    let (&tag, rest) = key.split_first()?;
+    if tag != FACT_TAG || rest.len() != 10 {
+        return None;
+    }
+    let (position, seq) = rest.split_at(8);
+    Some((
+        u64::from_be_bytes(position.try_into().ok()?),
+        u16::from_be_bytes(seq.try_into().ok()?),
+    ))
+}
+
+/// A fact's stored bytes.
+pub(super) fn encode(fact: &Fact) -> Result<Vec<u8>, bincode::Error> {
+    bincode::DefaultOptions::new().serialize(fact)
+}
+
+/// The fact stored as `bytes` (nothing may follow it, and nothing is read
+/// beyond them however large a length they claim).
+pub(super) fn decode(bytes: &[u8]) -> Result<Fact, bincode::Error> {
+    let limit = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    bincode::DefaultOptions::new()
+        .with_limit(limit)
+        .deserialize(bytes)
+}
+
+/// A decimal as its mantissa and scale: a few bytes in variable-length
+/// integers, where core's fixed 16 bytes would double most facts.
+mod compact_decimal {
+    use rust_decimal::Decimal;
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+        (value.mantissa(), value.scale()).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+        let (mantissa, scale) = <(i128, u32)>::deserialize(d)?;
+        Decimal::try_from_i128_with_scale(mantissa, scale).map_err(D::Error::custom)
+    }
+}

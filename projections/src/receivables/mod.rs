@@ -1,0 +1,172 @@
+//! Receivable items and aging at any point in time (read-models.md
+//! "Receivable items", "Aging", "Time travel"; the `aging` query of the
+//! GraphQL contract).
+//!
+//! The state is bitemporal facts: everything that changes an item carries
+//! its business date and its log position, in compact position-ordered
+//! records (`state`). An answer at (D, p), business date D as known at
+//! log position p, is a filter over them (`date <= D and position <= p`):
+//! the log is never replayed per query, and nothing in an answer depends
+//! on a fact recorded after p, so the same (D, p) gives the same bytes
+//! however many events (backdated ones included) are appended later.
+//!
+//! - `facts`: the facts, and their stored entries (append-only, keyed by
+//!   position and sequence within the event);
+//! - `derive`: the facts of an event;
+//! - `state`: the records and indexes facts are added to;
+//! - `fill`: open amounts at (D, p): reductions fill installments in the
+//!   order they are dated;
+//! - `buckets`, `aging`: the report and the drill-down;
+//! - `query`, `report`: what is asked and what is answered.
+//!
+//! Where read-models.md is silent:
+//! - an item is open at (D, p) by its amount less the allocations, credit
+//!   notes and write-offs that exist at (D, p); an allocation takes effect
+//!   on the later of its payment's and its invoice's dates; an allocation
+//!   of a payment reversed at (D, p) does not exist;
+//! - what a named installment cannot take (an earlier-dated reduction,
+//!   recorded later, filled it) goes to the others, oldest due first, so
+//!   an invoice's open amount is always its amount less its reductions;
+//! - `WriteOffRecovered` changes no open amount, as in the write model;
+//! - an acceptance-based due date is known from the position of the last
+//!   acceptance of the invoice's shipments and the latest acceptance date;
+//!   before then the item is "not due" and its `days` unknown;
+//! - the disputed amount of an invoice is that of its latest dispute open
+//!   at (D, p), at most its open amount;
+//! - drill-down items are the open ones; report rows with nothing in them
+//!   are left out, and totals list the currencies of the rows.
+
+mod aging;
+mod buckets;
+mod derive;
+mod facts;
+mod fill;
+mod query;
+mod report;
+mod stamp;
+mod state;
+mod texts;
+
+use arledger_core::ids::CustomerId;
+
+use crate::projection::{Applied, Changes, LoadError, Projection};
+use facts::Fact;
+use state::{State, Unfit};
+
+pub use query::{
+    AgingBasis, AgingError, AgingGroup, AgingQuery, BUCKET_DAYS_MAX, DEFAULT_BUCKET_DAYS,
+};
+pub use report::{AgingBucket, AgingReport, AgingRow, AgingTotal, ReceivableItem};
+
+/// The receivables read model: receivable items and aging at any (D, p).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Receivables {
+    state: State,
+    /// Entries of the facts added since the last drain, in key order.
+    unsaved: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+impl Receivables {
+    /// The aging report at the query's (D, p).
+    ///
+    /// p should be a position this projection has applied: the answer at
+    /// a later p would change as the events up to it arrive.
+    pub fn aging(&self, query: &AgingQuery) -> Result<AgingReport, AgingError> {
+        self.state.aging(query)
+    }
+
+    /// The open items of `customer` at the query's (D, p) (its grouping is
+    /// ignored), sorted by invoice date, invoice number and installment.
+    pub fn items(
+        &self,
+        query: &AgingQuery,
+        customer: CustomerId,
+    ) -> Result<Vec<ReceivableItem>, AgingError> {
+        self.state.items(query, customer)
+    }
+
+    /// Adds the `seq`-th fact of the event at `position` and keeps its
+    /// entry for the next drain.
+    fn record(&mut self, position: u64, seq: &mut u16, fact: &Fact) {
+        let value = match facts::encode(fact) {
+            Ok(value) => value,
+            Err(e) => return broken(position, &format!("a fact does not encode: {e}")),
+        };
+        if let Err(Unfit(reason)) = self.state.add(position, fact) {
+            return broken(position, &reason);
+        }
+        self.unsaved.push((facts::key(position, *seq), value));
+        match seq.checked_add(1) {
+            Some(next) => *seq = next,
+            None => broken(position, "more than 65,536 facts in one event"),
+        }
+    }
+}
+
+/// An event that cannot be folded: the log holds what the write model
+/// would have refused, or this code is wrong. The trait gives `apply` no
+/// error to return; the event is left out, loudly, and tests fail on it.
+fn broken(position: u64, reason: &str) {
+    tracing::error!(position, reason, "receivables: event left out");
+    if cfg!(debug_assertions) {
+        panic!("receivables: event at position {position} left out: {reason}");
+    }
+}
+
+impl Projection for Receivables {
+    const NAME: &'static str = "receivables";
+    const VERSION: u32 = 1;
+
+    fn empty() -> Self {
+        Receivables::default()
+    }
+
+    fn apply(&mut self, applied: &Applied<'_>) {
+        let position = applied.position;
+        let mut seq = 0;
+        let fact = match self.state.fact_of(applied.event) {
+            Ok(Some(fact)) => fact,
+            Ok(None) => return,
+            Err(Unfit(reason)) => return broken(position, &reason),
+        };
+        self.record(position, &mut seq, &fact);
+        if let Fact::Accepted(accepted) = &fact {
+            for due_dates in self.state.dues_completed_by(accepted.shipment) {
+                self.record(position, &mut seq, &due_dates);
+            }
+        }
+    }
+
+    fn drain_changes(&mut self, changes: &mut Changes) {
+        for (key, value) in self.unsaved.drain(..) {
+            changes.put(key, value);
+        }
+    }
+
+    fn load(entries: &mut dyn Iterator<Item = (Vec<u8>, Vec<u8>)>) -> Result<Self, LoadError> {
+        let mut this = Receivables::empty();
+        let mut last = None;
+        for (key, value) in entries {
+            // Keys starting with a zero byte are the engine's.
+            if key.first() == Some(&0) {
+                continue;
+            }
+            let unfit = |reason: String| LoadError {
+                projection: Self::NAME,
+                key: key.iter().map(|b| format!("{b:02x}")).collect(),
+                reason,
+            };
+            let (position, seq) =
+                facts::parse_key(&key).ok_or_else(|| unfit("not a fact's key".into()))?;
+            if last >= Some((position, seq)) {
+                return Err(unfit("keys out of order".into()));
+            }
+            last = Some((position, seq));
+            let fact = facts::decode(&value).map_err(|e| unfit(e.to_string()))?;
+            this.state
+                .add(position, &fact)
+                .map_err(|Unfit(reason)| unfit(reason))?;
+        }
+        Ok(this)
+    }
+}

@@ -8,6 +8,8 @@
 //! is damaged (a position is named); 2 when the command could not run
 //! (bad arguments, a missing or busy data directory, a failed write).
 
+mod aging;
+mod aging_format;
 mod export;
 mod shared;
 mod verify;
@@ -37,6 +39,9 @@ enum Command {
     /// Write the events of a range as JSON lines, with their canonical
     /// bytes and hashes (check them with tools/verify_export.py).
     Export(export::Args),
+    /// The aging report at a business date, as known at a moment or
+    /// position (or a customer's receivable items).
+    Aging(aging::Args),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +50,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Verify(args) => verify::run(&args),
         Command::Export(args) => export::run(&args),
+        Command::Aging(args) => aging::run(&args),
     };
     shared::exit_code(result)
 }

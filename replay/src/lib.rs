@@ -1,7 +1,8 @@
 //! arledger-replay: the point-in-time machinery and the auditor's tools.
 //!
 //! - `known_at`: a `knownAt` timestamp mapped to the last position
-//!   recorded at or before it.
+//!   recorded at or before it; `point`: a query's position and the chain
+//!   hash every answer states.
 //! - `reference`: the from-scratch fold of a log prefix, what tests compare
 //!   the live read models with.
 //! - `verify`, `export`: the chain checked over a range, and every event
@@ -13,10 +14,12 @@
 
 pub mod export;
 pub mod known_at;
+pub mod point;
 pub mod range;
 pub mod readable;
 pub mod reference;
 pub mod verify;
 
 pub use known_at::position_known_at;
+pub use point::{Point, PointError, resolve_point};
 pub use reference::{FoldError, fold_prefix};

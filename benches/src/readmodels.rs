@@ -1,0 +1,207 @@
+//! `readmodels`: the read side on a realistic ledger built by the fixture
+//! generator through the bulk path. Each figure is measured in the same
+//! run: reading and decoding the log alone beside rebuilding every
+//! projection from position 0; aging at the head and at 100 random past
+//! points; the engine following the append benchmark's mix; peak memory
+//! and the projections' bytes on disk.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use arledger_core::ids::CustomerId;
+use arledger_core::log::Ledger;
+use arledger_fixtures::{FixtureConfig, populate};
+use arledger_projections::engine::{Engine, Handle};
+use arledger_projections::receivables::{AgingQuery, Receivables};
+use chrono::NaiveDate;
+use rand::{Rng, SeedableRng, rngs::StdRng};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::{append_pipelined, bench, open, per_second, workload};
+
+/// Queries timed for each kind of aging figure.
+const QUERIES: usize = 100;
+/// How long the engine may take to catch up before the benchmark fails.
+const CATCH_UP_MAX: Duration = Duration::from_secs(3_600);
+
+/// Runs the benchmark on a ledger of about `events` events, built in
+/// `data` (kept) or in a temporary directory.
+pub fn readmodels(events: u64, seed: u64, data: Option<PathBuf>) -> Result<()> {
+    let temp = tempfile::tempdir()?;
+    let dir = data.unwrap_or_else(|| temp.path().to_path_buf());
+    let config = FixtureConfig {
+        seed,
+        events,
+        ..FixtureConfig::demo()
+    };
+    let ledger = build(&dir, &config)?;
+    let head = ledger.head().position;
+    bench("readmodels_events", head);
+    let scan = scan_decode(&ledger)?;
+    let rebuild = rebuild_all(&ledger)?;
+    bench("raw_scan_decode_events_per_s", scan);
+    bench("rebuild_all_events_per_s", rebuild.rate);
+    bench("rebuild_vs_scan_ratio", ratio(rebuild.rate, scan));
+    let last_day = config.last_day();
+    time_aging(&rebuild.receivables, last_day, head, config.start)?;
+    follow(&ledger, &rebuild.engine)?;
+    bench("projections_bytes_per_event", projection_bytes(&ledger)? / head.max(1));
+    bench("peak_rss_mb", peak_rss_mb());
+    Ok(())
+}
+
+/// The ledger in `dir`, populated by the generator unless it already
+/// holds events (then it is reused as it is).
+fn build(dir: &Path, config: &FixtureConfig) -> Result<Ledger> {
+    let ledger = open(dir, 1_000)?;
+    if ledger.head().position > 0 {
+        return Ok(ledger);
+    }
+    let started = Instant::now();
+    let summary = populate(&ledger, config, |_| {}).context("populate the ledger")?;
+    bench(
+        "populate_events_per_s",
+        per_second(usize::try_from(summary.events)?, started),
+    );
+    Ok(ledger)
+}
+
+/// Reads and decodes the whole log, nothing else; events per second.
+fn scan_decode(ledger: &Ledger) -> Result<u64> {
+    let head = ledger.head().position;
+    let started = Instant::now();
+    let mut next = 1;
+    let mut decoded = 0usize;
+    while next <= head {
+        let events = ledger.read(next, 4_096)?;
+        for event in &events {
+            std::hint::black_box(event.event()?);
+            decoded += 1;
+        }
+        match events.last() {
+            Some(last) => next = last.position + 1,
+            None => bail!("the log ended at {next} before its head {head}"),
+        }
+    }
+    Ok(per_second(decoded, started))
+}
+
+/// The engine after rebuilding every projection from position 0.
+struct Rebuilt {
+    engine: Engine,
+    receivables: Handle<Receivables>,
+    rate: u64,
+}
+
+/// Clears every projection and rebuilds it from position 0.
+fn rebuild_all(ledger: &Ledger) -> Result<Rebuilt> {
+    ledger.projection_tree("receivables")?.clear()?;
+    let started = Instant::now();
+    let mut builder = Engine::builder(ledger);
+    let receivables = builder.add::<Receivables>()?;
+    let engine = builder.start()?;
+    let head = ledger.head().position;
+    engine.wait_for(head, CATCH_UP_MAX)?;
+    let rate = per_second(usize::try_from(head)?, started);
+    Ok(Rebuilt {
+        engine,
+        receivables,
+        rate,
+    })
+}
+
+/// Aging at the head (the last business day, everything known) and at
+/// `QUERIES` random (D, p), each timed; prints p50 and p99 in ms.
+fn time_aging(
+    receivables: &Handle<Receivables>,
+    last_day: NaiveDate,
+    head: u64,
+    first_day: NaiveDate,
+) -> Result<()> {
+    let mut latest = Vec::with_capacity(QUERIES);
+    for _ in 0..QUERIES {
+        latest.push(timed_aging(receivables, &AgingQuery::new(last_day, head))?);
+    }
+    let mut rng = StdRng::seed_from_u64(0x00a9_1e55);
+    let days = (last_day - first_day).num_days().max(1);
+    let mut past = Vec::with_capacity(QUERIES);
+    for _ in 0..QUERIES {
+        let day = first_day + chrono::Days::new(u64::try_from(rng.gen_range(0..=days))?);
+        let position = rng.gen_range(1..=head.max(1));
+        past.push(timed_aging(receivables, &AgingQuery::new(day, position))?);
+    }
+    for (name, mut times) in [("aging_latest", latest), ("aging_asof", past)] {
+        times.sort_unstable();
+        bench(&format!("{name}_ms_p50"), millis(times[times.len() / 2]));
+        bench(
+            &format!("{name}_ms_p99"),
+            millis(times[times.len() * 99 / 100]),
+        );
+    }
+    Ok(())
+}
+
+fn timed_aging(receivables: &Handle<Receivables>, query: &AgingQuery) -> Result<Duration> {
+    let started = Instant::now();
+    let report = receivables.read().aging(query)?;
+    let elapsed = started.elapsed();
+    std::hint::black_box(report);
+    Ok(elapsed)
+}
+
+/// Milliseconds with two decimals.
+fn millis(duration: Duration) -> Decimal {
+    let micros = i64::try_from(duration.as_micros()).unwrap_or(i64::MAX);
+    Decimal::new(micros, 3).round_dp(2)
+}
+
+/// The engine following the append benchmark's mix: events per second
+/// from the first append until every projection applied the last, and
+/// the lag right after the last append was acknowledged.
+fn follow(ledger: &Ledger, engine: &Engine) -> Result<()> {
+    let customers: Vec<CustomerId> = (0..1_000).map(|n| CustomerId(Uuid::from_u128(n))).collect();
+    let batch = customers
+        .iter()
+        .map(|c| arledger_core::sample::submit(arledger_core::sample::register_customer(*c)))
+        .collect();
+    // Customers the fixture did not register (ids of another shape).
+    ledger.submit_batch(batch)?;
+    engine.wait_for(ledger.head().position, CATCH_UP_MAX)?;
+    let work = workload(&customers, 300_000);
+    let started = Instant::now();
+    let appended = append_pipelined(ledger, work, 1_000)?;
+    bench("projection_lag_after_append_events", engine.lag());
+    engine.wait_for(ledger.head().position, CATCH_UP_MAX)?;
+    bench(
+        "projection_follow_events_per_s",
+        per_second(usize::try_from(appended)?, started),
+    );
+    Ok(())
+}
+
+/// Bytes the projections store (keys and values) in their trees.
+fn projection_bytes(ledger: &Ledger) -> Result<u64> {
+    let mut bytes = 0u64;
+    for entry in ledger.projection_tree("receivables")?.entries() {
+        let (key, value) = entry?;
+        bytes += u64::try_from(key.len() + value.len())?;
+    }
+    Ok(bytes)
+}
+
+/// The process's peak resident memory, from `/proc` (0 where unreadable).
+fn peak_rss_mb() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb / 1_024)
+}
+
+/// `a / b` with two decimals.
+fn ratio(a: u64, b: u64) -> Decimal {
+    (Decimal::from(a) / Decimal::from(b.max(1))).round_dp(2)
+}

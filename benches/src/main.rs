@@ -7,6 +7,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod readmodels;
+
 use anyhow::{Context, Result, bail};
 use arledger_core::clock::Clock;
 use arledger_core::domain::{Event, WriteModel, decide};
@@ -69,6 +71,21 @@ enum Bench {
         #[arg(long)]
         strict: bool,
     },
+    /// The read side on a realistic ledger (the fixture generator, through
+    /// the bulk path): scan vs rebuild of every projection, aging at the
+    /// head and at past points, following appends, memory and disk.
+    Readmodels {
+        /// Events in the ledger.
+        #[arg(long, default_value_t = 1_000_000)]
+        events: u64,
+        /// The fixture's seed.
+        #[arg(long, default_value_t = 20_251_201)]
+        seed: u64,
+        /// Build (or reuse) the ledger here and keep it, for `arledger` to
+        /// open afterwards.
+        #[arg(long)]
+        data: Option<std::path::PathBuf>,
+    },
     /// The pure domain on the append workload: decide + apply, then payload
     /// encoding, without the log (where the writer's time goes).
     Domain {
@@ -98,6 +115,7 @@ fn main() -> Result<()> {
         Bench::Domain { commands } => domain(commands),
         Bench::Rebuild { commands, runs } => rebuild(commands, runs),
         Bench::OpenOnce { path, head, strict } => open_once(&path, head, strict),
+        Bench::Readmodels { events, seed, data } => readmodels::readmodels(events, seed, data),
     }
 }
 

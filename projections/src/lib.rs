@@ -6,10 +6,12 @@
 //! queries at any point in time.
 //!
 //! - [`projection`]: the [`Projection`] trait every read model implements.
+//! - [`chunks`]: append-only records stored packed in aligned chunks.
 //! - [`engine`]: the reader, checkpoints, rebuilds, lag and read-your-writes.
 //! - [`receivables`]: receivable items and aging (read-models.md
 //!   "Receivable items", "Aging").
 
+pub mod chunks;
 pub mod engine;
 pub mod projection;
 pub mod receivables;

@@ -1,7 +1,7 @@
 //! How the receivables projection stores its facts (read-models.md: a
 //! rebuild from position 0 gives exactly the state incremental processing
-//! gave): append-only entries keyed by position and sequence, which load
-//! back into the same state, on a history with every kind of fact.
+//! gave): append-only records in chunks of positions, which load back into
+//! the same state, on a history with every kind of fact.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken expectations
 
@@ -10,8 +10,8 @@ mod support;
 use std::collections::BTreeMap;
 
 use arledger_core::domain::terms::TermsBase;
-use arledger_projections::Projection;
 use arledger_projections::receivables::Receivables;
+use arledger_projections::{Projection, chunks};
 use rust_decimal_macros::dec;
 use support::*;
 
@@ -97,8 +97,20 @@ fn rich_history() -> History {
     h
 }
 
+/// Every stored record, in stored order, with its chunk.
+fn records(entries: &[(Vec<u8>, Vec<u8>)]) -> Vec<(u64, u64, u16, Vec<u8>)> {
+    let mut out = Vec::new();
+    for (key, value) in entries {
+        let chunk = chunks::parse_chunk_key(b'f', key).expect("a chunk of facts");
+        for r in chunks::records(chunk, value).unwrap() {
+            out.push((chunk, r.position, r.seq, r.bytes.to_vec()));
+        }
+    }
+    out
+}
+
 #[test]
-fn entries_are_keyed_by_position_and_sequence_in_log_order() {
+fn facts_are_stored_in_chunks_of_positions_in_log_order() {
     let h = rich_history();
     let mut p = h.projection();
     let entries = drain(&mut p);
@@ -111,20 +123,54 @@ fn entries_are_keyed_by_position_and_sequence_in_log_order() {
         "strictly increasing keys"
     );
     for (key, _) in &entries {
-        assert_eq!(key.len(), 11);
+        assert_eq!(key.len(), 9, "a tag and a chunk number");
         assert_ne!(key[0], 0, "keys starting with 0 are the engine's");
-        let position = u64::from_be_bytes(key[1..9].try_into().unwrap());
-        assert!((1..=h.head()).contains(&position));
     }
+    let records = records(&entries);
+    for (chunk, position, _, _) in &records {
+        assert!((1..=h.head()).contains(position));
+        assert_eq!(position / chunks::CHUNK_POSITIONS, *chunk);
+    }
+    let order: Vec<(u64, u16)> = records.iter().map(|r| (r.1, r.2)).collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "in log order");
     // The acceptance of shipment 2 also makes INV-2's due dates known:
     // two facts at one position.
-    let positions: Vec<u64> = entries
-        .iter()
-        .map(|(k, _)| u64::from_be_bytes(k[1..9].try_into().unwrap()))
-        .collect();
-    assert!(positions.windows(2).any(|w| w[0] == w[1]));
+    assert!(order.windows(2).any(|w| w[0].0 == w[1].0));
     // Orders, products and recoveries change no receivable item.
-    assert!(entries.len() < usize::try_from(h.head()).unwrap());
+    assert!(records.len() < usize::try_from(h.head()).unwrap());
+}
+
+#[test]
+fn a_chunk_grows_in_place_and_the_next_one_starts_at_its_boundary() {
+    let mut writer = chunks::ChunkWriter::default();
+    let drained = |writer: &mut chunks::ChunkWriter| {
+        let mut changes = arledger_projections::Changes::default();
+        writer.drain(b'f', &mut changes);
+        changes.entries
+    };
+    let boundary = chunks::CHUNK_POSITIONS;
+    writer.push(boundary - 2, 0, b"a");
+    let first = drained(&mut writer);
+    assert_eq!(first.len(), 1);
+    writer.push(boundary - 1, 0, b"b");
+    writer.push(boundary, 0, b"c");
+    let second = drained(&mut writer);
+    // The first chunk again, now complete, and the next one.
+    assert_eq!(second.len(), 2);
+    assert_eq!(second[0].0, first[0].0);
+    assert_eq!(chunks::parse_chunk_key(b'f', &second[1].0), Some(1));
+    let bytes = second[0].1.as_ref().unwrap();
+    let kept: Vec<&[u8]> = chunks::records(0, bytes)
+        .unwrap()
+        .iter()
+        .map(|r| r.bytes)
+        .collect();
+    assert_eq!(kept, [b"a".as_slice(), b"b".as_slice()]);
+    assert!(drained(&mut writer).is_empty());
+    assert!(
+        chunks::records(1, bytes).is_err(),
+        "records outside the chunk's positions"
+    );
 }
 
 #[test]
@@ -168,28 +214,50 @@ fn damaged_entries_do_not_load_and_the_engines_are_skipped() {
     let mut p = h.projection();
     let entries = drain(&mut p);
     let load = |entries: Vec<(Vec<u8>, Vec<u8>)>| Receivables::load(&mut entries.into_iter());
-    let mut damaged = entries.clone();
-    damaged[3].1.push(0);
-    assert!(load(damaged).is_err(), "trailing bytes");
-    let mut damaged = entries.clone();
-    damaged[3].1.truncate(2);
-    assert!(load(damaged).is_err(), "cut short");
+    let damage = |edit: &dyn Fn(&mut Vec<u8>)| {
+        let mut damaged = entries.clone();
+        edit(&mut damaged[0].1);
+        load(damaged)
+    };
+    assert!(damage(&|v| v.push(0)).is_err(), "trailing bytes");
+    assert!(damage(&|v| v.truncate(v.len() - 2)).is_err(), "cut short");
     let mut damaged = entries.clone();
     damaged[0].0[0] = b'x';
     let refused = load(damaged).unwrap_err();
     assert_eq!(refused.projection, "receivables");
     assert!(refused.key.starts_with("78"), "{refused}");
-    let mut reordered = entries.clone();
-    reordered.swap(1, 2);
-    assert!(load(reordered).is_err(), "out of order");
+    // Records rewritten in another order, or some of them dropped.
+    let rebuilt = |keep: &dyn Fn(usize, &[u8]) -> bool, swap: bool| {
+        let mut records = records(&entries);
+        if swap {
+            records.swap(1, 2);
+        }
+        let mut writer = chunks::ChunkWriter::default();
+        for (i, (_, position, seq, bytes)) in records.iter().enumerate() {
+            if keep(i, bytes) {
+                writer.push(*position, *seq, bytes);
+            }
+        }
+        let mut changes = arledger_projections::Changes::default();
+        writer.drain(b'f', &mut changes);
+        load(
+            changes
+                .entries
+                .into_iter()
+                .map(|(k, v)| (k, v.unwrap()))
+                .collect(),
+        )
+    };
+    assert!(
+        rebuilt(&|_, _| true, false).unwrap() == p,
+        "rewritten as it was"
+    );
+    assert!(rebuilt(&|_, _| true, true).is_err(), "out of order");
     // An allocation before its payment names what does not exist.
-    let dropped: Vec<_> = entries
-        .iter()
-        .filter(|(_, v)| v.first() != Some(&6))
-        .cloned()
-        .collect();
-    assert!(dropped.len() < entries.len());
-    assert!(load(dropped).is_err(), "facts naming unknown records");
+    assert!(
+        rebuilt(&|_, bytes| bytes.first() != Some(&6), false).is_err(),
+        "facts naming unknown records"
+    );
     let mut with_engine = vec![(vec![0, 1, 2], vec![9, 9])];
     with_engine.extend(entries);
     assert!(load(with_engine).unwrap() == p);

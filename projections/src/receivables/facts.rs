@@ -193,28 +193,6 @@ pub(super) struct ResolutionFact {
     pub resolved_on: NaiveDate,
 }
 
-/// The key of the `seq`-th fact of the event at `position`.
-pub(super) fn key(position: u64, seq: u16) -> Vec<u8> {
-    let mut key = Vec::with_capacity(11);
-    key.push(FACT_TAG);
-    key.extend_from_slice(&position.to_be_bytes());
-    key.extend_from_slice(&seq.to_be_bytes());
-    key
-}
-
-/// The position and sequence number of a fact's key.
-pub(super) fn parse_key(key: &[u8]) -> Option<(u64, u16)> {
-    let (&tag, rest) = key.split_first()?;
-    if tag != FACT_TAG || rest.len() != 10 {
-        return None;
-    }
-    let (position, seq) = rest.split_at(8);
-    Some((
-        u64::from_be_bytes(position.try_into().ok()?),
-        u16::from_be_bytes(seq.try_into().ok()?),
-    ))
-}
-
 /// A fact's stored bytes.
 pub(super) fn encode(fact: &Fact) -> Result<Vec<u8>, bincode::Error> {
     bincode::DefaultOptions::new().serialize(fact)

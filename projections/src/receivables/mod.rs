@@ -49,6 +49,7 @@ mod texts;
 
 use arledger_core::ids::CustomerId;
 
+use crate::chunks::{self, ChunkWriter};
 use crate::projection::{Applied, Changes, LoadError, Projection};
 use facts::Fact;
 use state::{State, Unfit};
@@ -65,8 +66,8 @@ pub use report::{AgingBucket, AgingReport, AgingRow, AgingTotal, ReceivableItem}
 #[derive(Clone, Debug, Default)]
 pub struct Receivables {
     state: State,
-    /// Entries of the facts added since the last drain, in key order.
-    unsaved: Vec<(Vec<u8>, Vec<u8>)>,
+    /// The facts' records, stored in chunks of positions.
+    chunks: ChunkWriter,
 }
 
 impl Receivables {
@@ -98,11 +99,34 @@ impl Receivables {
         if let Err(Unfit(reason)) = self.state.add(position, fact) {
             return broken(position, &reason);
         }
-        self.unsaved.push((facts::key(position, *seq), value));
+        self.chunks.push(position, *seq, &value);
         match seq.checked_add(1) {
             Some(next) => *seq = next,
             None => broken(position, "more than 65,536 facts in one event"),
         }
+    }
+}
+
+impl Receivables {
+    /// Adds the facts of one stored chunk; `last` is the (position,
+    /// sequence) of the fact before them, which they must follow.
+    fn load_chunk(
+        &mut self,
+        chunk: u64,
+        bytes: &[u8],
+        last: &mut Option<(u64, u16)>,
+    ) -> Result<(), String> {
+        for record in chunks::records(chunk, bytes)? {
+            if *last >= Some((record.position, record.seq)) {
+                return Err("facts out of order".into());
+            }
+            *last = Some((record.position, record.seq));
+            let fact = facts::decode(record.bytes).map_err(|e| e.to_string())?;
+            self.state
+                .add(record.position, &fact)
+                .map_err(|Unfit(reason)| reason)?;
+        }
+        Ok(())
     }
 }
 
@@ -147,14 +171,13 @@ impl Projection for Receivables {
     }
 
     fn drain_changes(&mut self, changes: &mut Changes) {
-        for (key, value) in self.unsaved.drain(..) {
-            changes.put(key, value);
-        }
+        self.chunks.drain(facts::FACT_TAG, changes);
     }
 
     fn load(entries: &mut dyn Iterator<Item = (Vec<u8>, Vec<u8>)>) -> Result<Self, LoadError> {
         let mut this = Receivables::empty();
         let mut last = None;
+        let mut last_chunk = None;
         for (key, value) in entries {
             // Keys starting with a zero byte are the engine's.
             if key.first() == Some(&0) {
@@ -165,16 +188,13 @@ impl Projection for Receivables {
                 key: key.iter().map(|b| format!("{b:02x}")).collect(),
                 reason,
             };
-            let (position, seq) =
-                facts::parse_key(&key).ok_or_else(|| unfit("not a fact's key".into()))?;
-            if last >= Some((position, seq)) {
-                return Err(unfit("keys out of order".into()));
-            }
-            last = Some((position, seq));
-            let fact = facts::decode(&value).map_err(|e| unfit(e.to_string()))?;
-            this.state
-                .add(position, &fact)
-                .map_err(|Unfit(reason)| unfit(reason))?;
+            let chunk = chunks::parse_chunk_key(facts::FACT_TAG, &key)
+                .ok_or_else(|| unfit("not a chunk of facts".into()))?;
+            this.load_chunk(chunk, &value, &mut last).map_err(unfit)?;
+            last_chunk = Some((chunk, value));
+        }
+        if let Some((chunk, bytes)) = last_chunk {
+            this.chunks.resume(chunk, bytes);
         }
         Ok(this)
     }

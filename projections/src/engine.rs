@@ -1,8 +1,9 @@
-//! The projection engine: one reader thread follows the log in position
-//! order (the ledger's subscription), decodes each event once and hands it
-//! to every projection's pure `apply`; from time to time it stores what
-//! each projection changed together with its checkpoint, in one atomic
-//! batch per projection.
+//! The projection engine: one reader follows the log in position order
+//! (the ledger's subscription) and decodes each event once, on a decoder
+//! thread, while the engine's own thread hands the batch before to every
+//! projection's pure `apply`; from time to time it stores what each
+//! projection changed together with its checkpoint, in one atomic batch
+//! per projection.
 //!
 //! - At start, a projection loads from its tree; one whose stored code
 //!   version differs from its current one (or whose entries do not load)
@@ -16,6 +17,7 @@
 //!   that returned that position.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Condvar, Mutex, RwLock, RwLockReadGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -39,6 +41,12 @@ const IDLE_WAIT: Duration = Duration::from_millis(100);
 /// Events between two progress lines while a projection catches up.
 const PROGRESS_EVERY: u64 = 250_000;
 const READER_THREAD: &str = "arledger-projections";
+const DECODER_THREAD: &str = "arledger-decoder";
+/// Decoded batches waiting to be applied: decoding runs this far ahead.
+const DECODED_QUEUE_MAX: usize = 2;
+
+/// A batch of decoded events, or where and why reading stopped.
+type DecodedBatch = Result<Vec<Decoded>, (u64, String)>;
 
 /// Why the engine could not start or went on no further.
 #[derive(Debug, thiserror::Error)]
@@ -416,10 +424,25 @@ impl Shared {
     }
 
     /// The reader thread's body.
-    fn run(&self) {
+    fn run(self: &Arc<Self>) {
         let from = self.slots.iter().map(|s| s.applied()).min().unwrap_or(0) + 1;
-        let mut reader = Reader::new(self.ledger.subscribe(from));
-        let outcome = self.follow(&mut reader);
+        let (batches, decoded) = mpsc::sync_channel(DECODED_QUEUE_MAX);
+        let decoder_shared = Arc::clone(self);
+        let subscription = self.ledger.subscribe(from);
+        let decoder = std::thread::Builder::new()
+            .name(DECODER_THREAD.into())
+            .spawn(move || decoder_shared.decode(subscription, &batches));
+        let outcome = match decoder {
+            Ok(decoder) => {
+                let applied = self.follow(&decoded);
+                // Whatever the applier stopped for, the decoder ends too.
+                self.stop.store(true, Ordering::Release);
+                drop(decoded);
+                let _ = decoder.join();
+                applied
+            }
+            Err(e) => Err((from, format!("cannot start the decoder thread: {e}"))),
+        };
         let stored = self.persist_all();
         let stopped = outcome.and(stored).err();
         if let Some((position, reason)) = &stopped {
@@ -428,13 +451,39 @@ impl Shared {
         self.publish(stopped);
     }
 
-    /// Applies events until told to stop; `Err((position, why))` if it
-    /// cannot go on.
-    fn follow(&self, reader: &mut Reader) -> Result<(), (u64, String)> {
+    /// The decoder thread's body: reads and decodes the log in batches, in
+    /// position order, while the reader applies the batch before.
+    fn decode(&self, subscription: Subscription, batches: &SyncSender<DecodedBatch>) {
+        let mut reader = Reader::new(subscription);
+        while !self.stop.load(Ordering::Acquire) {
+            let batch = reader.next_batch();
+            let failed = batch.is_err();
+            if matches!(&batch, Ok(b) if b.is_empty()) {
+                continue;
+            }
+            if let Ok(b) = &batch
+                && let Some(last) = b.last()
+            {
+                reader.report(&self.ledger, last.stored.position);
+            }
+            if batches.send(batch).is_err() || failed {
+                return;
+            }
+        }
+    }
+
+    /// Applies decoded batches until told to stop, storing changes every
+    /// `persist_every` events, every `PERSIST_INTERVAL` and when idle;
+    /// `Err((position, why))` if it cannot go on.
+    fn follow(&self, decoded: &Receiver<DecodedBatch>) -> Result<(), (u64, String)> {
         let mut unstored = 0u64;
         let mut last_store = Instant::now();
         while !self.stop.load(Ordering::Acquire) {
-            let batch = reader.next_batch()?;
+            let batch = match decoded.recv_timeout(IDLE_WAIT) {
+                Ok(batch) => batch?,
+                Err(RecvTimeoutError::Timeout) => Vec::new(),
+                Err(RecvTimeoutError::Disconnected) => return Ok(()),
+            };
             let (Some(first), Some(last)) = (
                 batch.first().map(|d| d.stored.position),
                 batch.last().map(|d| d.stored.position),
@@ -448,7 +497,6 @@ impl Shared {
                 slot.apply(&batch).map_err(|why| (last, why))?;
             }
             self.publish(None);
-            reader.report(&self.ledger, last);
             // Positions are gap-free: the batch holds last - first + 1.
             unstored += last - first + 1;
             if unstored >= self.persist_every || last_store.elapsed() >= PERSIST_INTERVAL {

@@ -35,8 +35,10 @@ pub fn readmodels(events: u64, seed: u64, data: Option<PathBuf>) -> Result<()> {
     let ledger = build(&dir, &config)?;
     let head = ledger.head().position;
     bench("readmodels_events", head);
+    bench("rss_after_open_mb", rss_mb("VmRSS:"));
     let scan = scan_decode(&ledger)?;
     let rebuild = rebuild_all(&ledger)?;
+    bench("rss_after_rebuild_mb", rss_mb("VmRSS:"));
     bench("raw_scan_decode_events_per_s", scan);
     bench("rebuild_all_events_per_s", rebuild.rate);
     bench("rebuild_vs_scan_ratio", ratio(rebuild.rate, scan));
@@ -48,7 +50,7 @@ pub fn readmodels(events: u64, seed: u64, data: Option<PathBuf>) -> Result<()> {
         "projections_bytes_per_event",
         projection_bytes(&ledger)? / head.max(1),
     );
-    bench("peak_rss_mb", peak_rss_mb());
+    bench("peak_rss_mb", rss_mb("VmHWM:"));
     Ok(())
 }
 
@@ -191,12 +193,13 @@ fn projection_bytes(ledger: &Ledger) -> Result<u64> {
     Ok(bytes)
 }
 
-/// The process's peak resident memory, from `/proc` (0 where unreadable).
-fn peak_rss_mb() -> u64 {
+/// The process's resident memory now (`VmRSS:`) or at its peak
+/// (`VmHWM:`), from `/proc` (0 where unreadable).
+fn rss_mb(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         .map_or(0, |kb| kb / 1_024)
 }

@@ -9,7 +9,7 @@ mod support;
 use arledger_core::domain::terms::TermsBase;
 use arledger_core::money::Currency;
 use arledger_projections::receivables::{
-    AgingBasis, AgingError, AgingGroup, AgingQuery, ReceivableItem, Receivables,
+    AgingBasis, AgingError, AgingGroup, AgingQuery, ReceivableItem, Receivables, Scope,
 };
 use chrono::Days;
 use rust_decimal::Decimal;
@@ -798,4 +798,43 @@ fn a_drill_down_names_a_customer_known_at_p() {
         p.items(&query("2026-02-15", 1), customer(2)),
         Err(AgingError::UnknownCustomer { .. })
     ));
+}
+
+#[test]
+fn a_scope_limits_the_report_to_its_customers_or_a_salespersons() {
+    let mut h = History::new();
+    h.run(register(customer(1), "City Hospital", "East", "sam"));
+    h.run(register(customer(2), "Lake Clinic", "West", "kim"));
+    h.run(register(customer(3), "Hill Clinic", "West", "sam"));
+    for c in 1..=3 {
+        h.run(service_invoice(
+            invoice_id(c),
+            customer(c),
+            &format!("INV-{c}"),
+            ("2026-05-01", "USD"),
+            dec!(100.00),
+            net(30),
+        ));
+    }
+    let p = h.projection();
+    let keys = |scope: Option<Scope>| {
+        let mut q = query("2026-06-30", h.head());
+        q.scope = scope;
+        let report = p.aging(&q).unwrap();
+        report
+            .rows
+            .iter()
+            .map(|r| r.key.clone())
+            .collect::<Vec<_>>()
+    };
+    let all = keys(None);
+    assert_eq!(all.len(), 3);
+    assert_eq!(
+        keys(Some(Scope::Customers(vec![customer(2)]))),
+        vec![customer(2).to_string()]
+    );
+    let sams = keys(Some(Scope::Salesperson("sam".into())));
+    assert_eq!(sams.len(), 2);
+    assert!(!sams.contains(&customer(2).to_string()));
+    assert!(keys(Some(Scope::Salesperson("nobody".into()))).is_empty());
 }

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use super::buckets::Buckets;
 use super::fill::Scratch;
-use super::query::{AgingError, AgingGroup, AgingQuery};
+use super::query::{AgingError, AgingGroup, AgingQuery, Scope};
 use super::report::{AgingReport, AgingRow, AgingTotal, ReceivableItem, at_scale};
 use super::stamp::At;
 use super::state::{CustomerVersion, Invoice, NONE, State};
@@ -114,6 +114,32 @@ impl<'s> Tally<'s> {
 }
 
 impl State {
+    /// Per customer index, whether `scope` lets a query at `position` see
+    /// it; `None` when there is no scope (everyone is seen).
+    fn visible(&self, scope: Option<&Scope>, position: u64) -> Option<Vec<bool>> {
+        let mut visible = vec![false; self.customers.len()];
+        match scope? {
+            Scope::Customers(ids) => {
+                for id in ids {
+                    let index = self
+                        .customer_index
+                        .get(id)
+                        .and_then(|&i| usize::try_from(i).ok());
+                    if let Some(slot) = index.and_then(|i| visible.get_mut(i)) {
+                        *slot = true;
+                    }
+                }
+            }
+            Scope::Salesperson(salesperson) => {
+                for (slot, customer) in visible.iter_mut().zip(0u32..) {
+                    let version = self.version_at(customer, position);
+                    *slot = version.is_some_and(|v| self.texts.get(v.salesperson) == salesperson);
+                }
+            }
+        }
+        Some(visible)
+    }
+
     /// Customer `customer`'s master data as known at `position`.
     pub(super) fn version_at(&self, customer: u32, position: u64) -> Option<CustomerVersion> {
         let versions = &self
@@ -132,14 +158,20 @@ impl State {
             position: query.known_at_position,
         };
         let mut tally = Tally::new(self, at, query.group_by, buckets.len());
+        let visible = self.visible(query.scope.as_ref(), at.position);
+        let seen = |customer: u32| {
+            visible.as_ref().is_none_or(|v| {
+                usize::try_from(customer).ok().and_then(|c| v.get(c)) == Some(&true)
+            })
+        };
         let mut s = Scratch::default();
         for (screen, invoice) in self.invoices_known(at.position) {
-            if screen.may_be_open(at, query.currency) {
+            if screen.may_be_open(at, query.currency) && seen(invoice.customer) {
                 self.tally_invoice(invoice, at, &buckets, &mut s, &mut tally);
             }
         }
         for (screen, payment) in self.payments_known(at.position) {
-            if !screen.may_be_open(at, query.currency) {
+            if !screen.may_be_open(at, query.currency) || !seen(payment.customer) {
                 continue;
             }
             let unallocated = self.unallocated_at(payment, at);

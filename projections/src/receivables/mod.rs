@@ -55,7 +55,7 @@ use facts::Fact;
 use state::{State, Unfit};
 
 pub use query::{
-    AgingBasis, AgingError, AgingGroup, AgingQuery, BUCKET_DAYS_MAX, DEFAULT_BUCKET_DAYS,
+    AgingBasis, AgingError, AgingGroup, AgingQuery, BUCKET_DAYS_MAX, DEFAULT_BUCKET_DAYS, Scope,
 };
 pub use report::{AgingBucket, AgingReport, AgingRow, AgingTotal, ReceivableItem};
 

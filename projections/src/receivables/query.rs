@@ -58,6 +58,18 @@ pub struct AgingQuery {
     pub group_by: AgingGroup,
     /// Only this currency, when given.
     pub currency: Option<Currency>,
+    /// Only these customers' receivables (a sales user's own), when given.
+    pub scope: Option<Scope>,
+}
+
+/// The customers a query may see.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// These customers.
+    Customers(Vec<CustomerId>),
+    /// The customers whose salesperson, as known at the query's position,
+    /// is this one.
+    Salesperson(String),
 }
 
 impl AgingQuery {
@@ -71,6 +83,7 @@ impl AgingQuery {
             bucket_days: DEFAULT_BUCKET_DAYS.to_vec(),
             group_by: AgingGroup::default(),
             currency: None,
+            scope: None,
         }
     }
 }

@@ -120,12 +120,11 @@ impl State {
         let mut visible = vec![false; self.customers.len()];
         match scope? {
             Scope::Customers(ids) => {
-                for id in ids {
-                    let index = self
-                        .customer_index
-                        .get(id)
-                        .and_then(|&i| usize::try_from(i).ok());
-                    if let Some(slot) = index.and_then(|i| visible.get_mut(i)) {
+                let indexes = (ids.iter())
+                    .filter_map(|id| self.customer_index.get(id))
+                    .filter_map(|&i| usize::try_from(i).ok());
+                for index in indexes {
+                    if let Some(slot) = visible.get_mut(index) {
                         *slot = true;
                     }
                 }

@@ -118,22 +118,23 @@ impl State {
     /// it; `None` when there is no scope (everyone is seen).
     fn visible(&self, scope: Option<&Scope>, position: u64) -> Option<Vec<bool>> {
         let mut visible = vec![false; self.customers.len()];
-        match scope? {
-            Scope::Customers(ids) => {
-                let indexes = (ids.iter())
-                    .filter_map(|id| self.customer_index.get(id))
-                    .filter_map(|&i| usize::try_from(i).ok());
-                for index in indexes {
-                    if let Some(slot) = visible.get_mut(index) {
-                        *slot = true;
-                    }
-                }
-            }
-            Scope::Salesperson(salesperson) => {
-                for (slot, customer) in visible.iter_mut().zip(0u32..) {
-                    let version = self.version_at(customer, position);
-                    *slot = version.is_some_and(|v| self.texts.get(v.salesperson) == salesperson);
-                }
+        let seen: Vec<usize> = match scope? {
+            Scope::Customers(ids) => (ids.iter())
+                .filter_map(|id| self.customer_index.get(id))
+                .filter_map(|&i| usize::try_from(i).ok())
+                .collect(),
+            Scope::Salesperson(salesperson) => (0u32..)
+                .zip(&self.customers)
+                .filter(|&(c, _)| {
+                    self.version_at(c, position)
+                        .is_some_and(|v| self.texts.get(v.salesperson) == salesperson)
+                })
+                .filter_map(|(c, _)| usize::try_from(c).ok())
+                .collect(),
+        };
+        for index in seen {
+            if let Some(slot) = visible.get_mut(index) {
+                *slot = true;
             }
         }
         Some(visible)

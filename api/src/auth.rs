@@ -63,6 +63,9 @@ pub struct StoredToken {
     /// Revoked tokens stay listed, and open nothing.
     #[serde(default)]
     pub revoked: bool,
+    /// Made by `serve --demo` (replaced by the next demo start).
+    #[serde(default)]
+    pub demo: bool,
 }
 
 /// Why a token file could not be used.
@@ -130,7 +133,12 @@ pub fn write_tokens(path: &Path, tokens: &[StoredToken]) -> Result<(), TokenErro
 
 /// Makes a token for `user` in `role`: returns the token (to show once)
 /// and what to store.
-pub fn mint(user: &str, role: Role, customers: Vec<CustomerId>, created_at: &str) -> (String, StoredToken) {
+pub fn mint(
+    user: &str,
+    role: Role,
+    customers: Vec<CustomerId>,
+    created_at: &str,
+) -> (String, StoredToken) {
     let mut rng = rand::thread_rng();
     let mut id = [0u8; 4];
     let mut secret = [0u8; 24];
@@ -149,6 +157,7 @@ pub fn mint(user: &str, role: Role, customers: Vec<CustomerId>, created_at: &str
         hash: hex::encode(salted_hash(&salt, &token)),
         created_at: created_at.to_string(),
         revoked: false,
+        demo: false,
     };
     (token, stored)
 }
@@ -218,13 +227,20 @@ impl TokenStore {
 
     /// Reads the file again if it changed since it was last read.
     fn refresh(&self) {
-        let modified = std::fs::metadata(&self.path).and_then(|m| m.modified()).ok();
-        if self.cached.read().unwrap_or_else(|e| e.into_inner()).0 == modified && modified.is_some() {
+        let modified = std::fs::metadata(&self.path)
+            .and_then(|m| m.modified())
+            .ok();
+        if self.cached.read().unwrap_or_else(|e| e.into_inner()).0 == modified && modified.is_some()
+        {
             return;
         }
         match read_tokens(&self.path) {
-            Ok(tokens) => *self.cached.write().unwrap_or_else(|e| e.into_inner()) = (modified, tokens),
-            Err(e) => tracing::warn!(error = %e, "the token file could not be read; keeping the tokens read before"),
+            Ok(tokens) => {
+                *self.cached.write().unwrap_or_else(|e| e.into_inner()) = (modified, tokens)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the token file could not be read; keeping the tokens read before")
+            }
         }
     }
 }

@@ -11,6 +11,7 @@
 mod aging;
 mod aging_format;
 mod export;
+mod serve;
 mod shared;
 mod verify;
 
@@ -42,15 +43,21 @@ enum Command {
     /// The aging report at a business date, as known at a moment or
     /// position (or a customer's receivable items).
     Aging(aging::Args),
+    /// The GraphQL server (with --demo: a demo company and a token per role).
+    Serve(serve::Args),
 }
 
 fn main() -> ExitCode {
-    shared::init_tracing();
     let cli = Cli::parse();
+    shared::init_tracing(match cli.command {
+        Command::Serve(_) => "info,sled=warn",
+        _ => "off",
+    });
     let result = match cli.command {
         Command::Verify(args) => verify::run(&args),
         Command::Export(args) => export::run(&args),
         Command::Aging(args) => aging::run(&args),
+        Command::Serve(args) => serve::run(&args),
     };
     shared::exit_code(result)
 }

@@ -78,21 +78,20 @@ pub fn exit_code(result: anyhow::Result<ExitCode>) -> ExitCode {
     }
 }
 
-/// Logs to stderr when `RUST_LOG` asks for them (`RUST_LOG=info`). None
-/// by default: every failure already ends in one line saying what went
-/// wrong, which the ledger's and sled's own error logs would only repeat.
-pub fn init_tracing() {
+/// Logs to stderr: what `RUST_LOG` asks for, else `default` ("off" for
+/// the one-shot commands, whose failures already end in one line saying
+/// what went wrong; "info" for the server).
+pub fn init_tracing(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
 }
 
-/// The wall clock: binaries may read it. The auditor's commands append
-/// nothing, so it stamps nothing; the ledger only needs one to open.
-struct SystemClock;
+/// The wall clock: binaries may read it; it stamps `recorded_at`.
+pub struct SystemClock;
 
 impl Clock for SystemClock {
     #[allow(clippy::disallowed_methods)]

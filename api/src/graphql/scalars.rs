@@ -14,10 +14,9 @@ pub struct Date(pub NaiveDate);
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(s) => s
-                .parse()
-                .map(Date)
-                .map_err(|_| InputValueError::custom(format!("{s:?} is not a date; write YYYY-MM-DD"))),
+            Value::String(s) => s.parse().map(Date).map_err(|_| {
+                InputValueError::custom(format!("{s:?} is not a date; write YYYY-MM-DD"))
+            }),
             _ => Err(InputValueError::expected_type(value)),
         }
     }
@@ -96,5 +95,26 @@ impl ScalarType for Position {
 
     fn to_value(&self) -> Value {
         Value::String(self.0.to_string())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Date {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map(Date).map_err(|_| {
+            serde::de::Error::custom(format!("{text:?} is not a date; write YYYY-MM-DD"))
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Dec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Dec, D::Error> {
+        // Only a string: a JSON number may have been rounded through a float.
+        let text = String::deserialize(d)?;
+        text.trim().parse().map(Dec).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "{text:?} is not a decimal amount, e.g. \"1234.50\""
+            ))
+        })
     }
 }

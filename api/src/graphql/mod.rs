@@ -1,0 +1,41 @@
+//! The GraphQL API of `../shared/spec/api-contract.graphql` (its names,
+//! arguments and meanings; a few additions, each documented as added).
+//! GraphQL types are kept apart from the domain's: `inputs` turns the
+//! contract's inputs into core commands, `types` the core's and the read
+//! models' answers into the contract's outputs.
+
+pub mod access;
+pub mod enums;
+pub mod errors;
+pub mod inputs;
+pub mod mutation;
+pub mod query;
+pub mod scalars;
+pub mod subscription;
+pub mod types;
+
+use std::sync::Arc;
+
+use async_graphql::Schema;
+
+use crate::server::limits::Limits;
+use crate::server::state::AppState;
+
+/// The served schema.
+pub type ApiSchema = Schema<query::Query, mutation::Mutation, subscription::Subscription>;
+
+/// The schema with the server's state and limits.
+pub fn schema(state: Arc<AppState>, limits: &Limits) -> ApiSchema {
+    Schema::build(query::Query, mutation::Mutation, subscription::Subscription)
+        .data(state)
+        .limit_depth(limits.query_depth_max)
+        .limit_complexity(limits.query_complexity_max)
+        .finish()
+}
+
+/// The schema's SDL, without state (for the contract test and docs).
+pub fn sdl() -> String {
+    Schema::build(query::Query, mutation::Mutation, subscription::Subscription)
+        .finish()
+        .sdl()
+}

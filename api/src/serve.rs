@@ -1,0 +1,230 @@
+//! `arledger serve [--data DIR] [--listen ADDR] [--demo]`: the GraphQL
+//! server. It binds its address first (a port in use is said at once),
+//! opens the ledger (checking it; a corrupt log is refused with its
+//! position), with `--demo` fills an empty ledger from the fixture
+//! generator and prints a token per role, lets the read models catch up,
+//! then serves until Ctrl-C or SIGTERM: requests in flight are answered,
+//! the read models store their state, the ledger flushes and closes.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow};
+use arledger::auth::{self, ADMIN_TOKEN_ENV, TokenStore};
+use arledger::server::limits::{Limits, RateLimiter};
+use arledger::server::metrics::Metrics;
+use arledger::server::router;
+use arledger::server::state::AppState;
+use arledger_core::domain::Role;
+use arledger_core::log::Ledger;
+use arledger_fixtures::{FixtureConfig, populate};
+use arledger_projections::engine::{Engine, EngineError};
+use arledger_projections::receivables::Receivables;
+use chrono::{SecondsFormat, Utc};
+
+use crate::shared::{self, DataDir, SystemClock};
+
+/// `arledger serve` arguments.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    data: DataDir,
+    /// Where to listen.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Fill an empty ledger with a demo company and print a token per role.
+    #[arg(long)]
+    demo: bool,
+}
+
+/// Runs the command.
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(serve(args))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(args: &Args) -> anyhow::Result<()> {
+    let dir = args.data.path.clone();
+    usable_dir(&dir)?;
+    let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| {
+        anyhow!("cannot listen on {}: {e} (is another server running there? choose another with --listen)", args.listen)
+    })?;
+    let address = listener.local_addr().unwrap_or(args.listen);
+    let ledger = blocking(move || open(&dir)).await?;
+    if args.demo {
+        let ledger = ledger.clone();
+        blocking(move || demo(&ledger)).await?;
+    }
+    let state = Arc::new(
+        blocking({
+            let (ledger, dir) = (ledger.clone(), args.data.path.clone());
+            move || start_state(ledger, &dir)
+        })
+        .await?,
+    );
+    if args.demo {
+        print_demo_tokens(&ledger, &args.data.path)?;
+    }
+    println!("arledger listening on http://{address} (GraphiQL: http://{address}/graphql)");
+    tracing::info!(%address, head = ledger.head().position, "serving");
+    axum::serve(listener, router(Arc::clone(&state)))
+        .with_graceful_shutdown(shutdown())
+        .await
+        .context("the server stopped")?;
+    tracing::info!("shutting down: storing the read models and closing the ledger");
+    drop(state);
+    drop(ledger);
+    println!("arledger stopped");
+    Ok(())
+}
+
+/// Runs blocking work (opening, catching up) off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .context("a start-up task failed")?
+}
+
+/// A data directory the server can use: an existing directory, or one it
+/// may create.
+fn usable_dir(dir: &Path) -> anyhow::Result<()> {
+    match std::fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(anyhow!(
+            "{} is not a directory: give a data directory with --data DIR",
+            dir.display()
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the data directory {}", dir.display())),
+        Err(e) => Err(anyhow!("cannot use {}: {e}", dir.display())),
+    }
+}
+
+/// Opens the ledger (checking every record), with a spinner.
+fn open(dir: &Path) -> anyhow::Result<Ledger> {
+    let progress = shared::Progress::start("serve");
+    let options = arledger_core::log::LedgerOptions::new(Arc::new(SystemClock));
+    let ledger = Ledger::open(dir, options).map_err(|e| shared::open_error(dir, e));
+    progress.finish();
+    let ledger = ledger?;
+    tracing::info!(head = ledger.head().position, "ledger opened");
+    Ok(ledger)
+}
+
+/// Fills an empty ledger with the demo company; says so when it is not.
+fn demo(ledger: &Ledger) -> anyhow::Result<()> {
+    let head = ledger.head().position;
+    if head > 0 {
+        println!(
+            "the ledger already holds {head} events: serving it as it is (no demo data added)"
+        );
+        return Ok(());
+    }
+    let config = FixtureConfig::demo();
+    let mut progress = shared::Progress::start("demo");
+    let summary = populate(ledger, &config, |done| progress.update(done, config.events))
+        .context("filling the demo ledger")?;
+    progress.finish();
+    println!(
+        "demo ledger: {} events of a medical-device company, {} to {}",
+        summary.events_appended,
+        config.start,
+        config.end()
+    );
+    Ok(())
+}
+
+/// The read models caught up, the tokens and the limits.
+fn start_state(ledger: Ledger, dir: &Path) -> anyhow::Result<AppState> {
+    let mut builder = Engine::builder(&ledger);
+    let receivables = builder.add::<Receivables>()?;
+    let engine = builder.start()?;
+    let head = ledger.head().position;
+    let mut progress = shared::Progress::start("read models");
+    loop {
+        progress.update(engine.applied(), head);
+        match engine.wait_for(head, Duration::from_millis(200)) {
+            Ok(()) => break,
+            Err(EngineError::Behind { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    progress.finish();
+    let limits = Limits::default();
+    Ok(AppState {
+        tokens: TokenStore::new(dir, std::env::var(ADMIN_TOKEN_ENV).ok()),
+        metrics: Metrics::default(),
+        rate: RateLimiter::new(limits.requests_per_second_per_token),
+        limits,
+        clock: Arc::new(SystemClock),
+        ledger,
+        engine,
+        receivables,
+    })
+}
+
+/// Mints a token per role for the demo (replacing the last demo's) and
+/// prints them. The sales token is one of the demo's salespeople.
+fn print_demo_tokens(ledger: &Ledger, dir: &Path) -> anyhow::Result<()> {
+    let path = auth::tokens_path(dir);
+    let mut stored: Vec<_> = auth::read_tokens(&path)?
+        .into_iter()
+        .filter(|t| !t.demo)
+        .collect();
+    let salesperson = ledger.with_model(|m| {
+        let mut people: Vec<&str> = m
+            .customers
+            .values()
+            .map(|c| c.salesperson_id.as_str())
+            .collect();
+        people.sort_unstable();
+        people.first().map(|s| s.to_string())
+    });
+    #[allow(clippy::disallowed_methods)] // a binary may read the wall clock
+    let now = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
+    println!("demo tokens (send as Authorization: Bearer <token>):");
+    for role in Role::ALL {
+        let user = match (role, &salesperson) {
+            (Role::Sales, Some(person)) => person.clone(),
+            _ => format!("demo-{}", role.name().replace('_', "-")),
+        };
+        let (token, mut entry) = auth::mint(&user, role, Vec::new(), &now);
+        entry.demo = true;
+        stored.push(entry);
+        println!("  {:<16} {token}   (user {user})", role.name());
+    }
+    auth::write_tokens(&path, &stored)?;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    println!("shutting down: answering the requests in flight");
+}

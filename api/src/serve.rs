@@ -38,6 +38,53 @@ pub struct Args {
     /// Fill an empty ledger with a demo company and print a token per role.
     #[arg(long)]
     demo: bool,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// The limits of requests (defaults: `Limits::default()`).
+#[derive(clap::Args, Debug)]
+struct LimitArgs {
+    /// Largest request body, in bytes.
+    #[arg(long, default_value_t = Limits::default().body_bytes_max)]
+    body_bytes_max: usize,
+    /// Deepest query nesting.
+    #[arg(long, default_value_t = Limits::default().query_depth_max)]
+    query_depth_max: usize,
+    /// Largest query complexity (a report costs 100).
+    #[arg(long, default_value_t = Limits::default().query_complexity_max)]
+    query_complexity_max: usize,
+    /// Largest page of a paged query (`first`).
+    #[arg(long, default_value_t = Limits::default().page_size_max)]
+    page_size_max: usize,
+    /// Longest a request may run, in seconds.
+    #[arg(long, default_value_t = Limits::default().request_timeout.as_secs())]
+    request_timeout_secs: u64,
+    /// Requests per second one token may make.
+    #[arg(long, default_value_t = Limits::default().requests_per_second_per_token)]
+    requests_per_second: u32,
+    /// Most open WebSocket connections.
+    #[arg(long, default_value_t = Limits::default().websocket_connections_max)]
+    websocket_connections_max: usize,
+    /// Longest a query waits for the read models, in milliseconds, before
+    /// PROJECTION_LAG.
+    #[arg(long, default_value_t = 5_000)]
+    projection_wait_ms: u64,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            body_bytes_max: self.body_bytes_max,
+            query_depth_max: self.query_depth_max,
+            query_complexity_max: self.query_complexity_max,
+            page_size_max: self.page_size_max,
+            request_timeout: Duration::from_secs(self.request_timeout_secs),
+            requests_per_second_per_token: self.requests_per_second,
+            websocket_connections_max: self.websocket_connections_max,
+            projection_wait: Duration::from_millis(self.projection_wait_ms),
+        }
+    }
 }
 
 /// Runs the command.
@@ -144,7 +191,7 @@ fn demo(ledger: &Ledger) -> anyhow::Result<()> {
 }
 
 /// The read models caught up, the tokens and the limits.
-fn start_state(ledger: Ledger, dir: &Path) -> anyhow::Result<AppState> {
+fn start_state(ledger: Ledger, dir: &Path, limits: Limits) -> anyhow::Result<AppState> {
     let mut builder = Engine::builder(&ledger);
     let receivables = builder.add::<Receivables>()?;
     let engine = builder.start()?;
@@ -159,7 +206,6 @@ fn start_state(ledger: Ledger, dir: &Path) -> anyhow::Result<AppState> {
         }
     }
     progress.finish();
-    let limits = Limits::default();
     Ok(AppState {
         tokens: TokenStore::new(dir, std::env::var(ADMIN_TOKEN_ENV).ok()),
         metrics: Metrics::default(),

@@ -112,7 +112,8 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
     let state = Arc::new(
         blocking({
             let (ledger, dir) = (ledger.clone(), args.data.path.clone());
-            move || start_state(ledger, &dir)
+            let limits = args.limits.limits();
+            move || start_state(ledger, &dir, limits)
         })
         .await?,
     );

@@ -7,6 +7,8 @@ use std::fmt::Write;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use arledger_core::log::{FLUSH_SIZE_BOUNDS, FlushStats};
+
 /// Latency bucket bounds, in milliseconds.
 const LATENCY_BOUNDS_MS: [u64; 8] = [1, 5, 10, 25, 50, 100, 500, 2_500];
 
@@ -81,11 +83,12 @@ impl Metrics {
     }
 
     /// The text of `/metrics`, with the ledger's and the engine's gauges.
-    pub fn render(&self, head: u64, projection_lag: u64) -> String {
+    pub fn render(&self, head: u64, projection_lag: u64, flushes: &FlushStats) -> String {
         let counters = self.counters();
         let mut out = String::new();
         let _ = writeln!(out, "# TYPE arledger_events_appended gauge");
         let _ = writeln!(out, "arledger_events_appended {head}");
+        render_flushes(&mut out, flushes);
         let _ = writeln!(out, "# TYPE arledger_projection_lag_events gauge");
         let _ = writeln!(out, "arledger_projection_lag_events {projection_lag}");
         let _ = writeln!(out, "# TYPE arledger_commands_total counter");
@@ -131,4 +134,22 @@ impl Metrics {
         }
         out
     }
+}
+
+/// The group commit's sizes: a histogram of events per durable flush.
+fn render_flushes(out: &mut String, flushes: &FlushStats) {
+    let _ = writeln!(out, "# TYPE arledger_commit_events histogram");
+    for (bound, count) in FLUSH_SIZE_BOUNDS.iter().zip(flushes.at_most) {
+        let _ = writeln!(
+            out,
+            "arledger_commit_events_bucket{{le=\"{bound}\"}} {count}"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "arledger_commit_events_bucket{{le=\"+Inf\"}} {}",
+        flushes.flushes
+    );
+    let _ = writeln!(out, "arledger_commit_events_sum {}", flushes.events);
+    let _ = writeln!(out, "arledger_commit_events_count {}", flushes.flushes);
 }

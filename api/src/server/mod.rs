@@ -141,9 +141,11 @@ async fn metrics(State(shared): State<Shared>, headers: HeaderMap) -> Response {
     if let Err(e) = authenticate(state, &headers) {
         return refused(state, StatusCode::UNAUTHORIZED, e);
     }
-    let body = state
-        .metrics
-        .render(state.ledger.head().position, state.engine.lag());
+    let body = state.metrics.render(
+        state.ledger.head().position,
+        state.engine.lag(),
+        &state.ledger.flush_stats(),
+    );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 

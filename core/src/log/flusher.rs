@@ -68,7 +68,12 @@ fn make_durable(shared: &Shared, head: Head) -> Result<(), StoreError> {
         position: head.position,
         hash: head.hash,
     })?;
-    *shared.head.lock().unwrap_or_else(|e| e.into_inner()) = head;
+    let mut published = shared.head.lock().unwrap_or_else(|e| e.into_inner());
+    shared
+        .flush_sizes
+        .record(head.position.saturating_sub(published.position));
+    *published = head;
+    drop(published);
     shared.head_changed.notify_all();
     Ok(())
 }

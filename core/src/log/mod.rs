@@ -7,6 +7,7 @@
 mod bookkeeping;
 pub mod codec;
 mod errors;
+mod flush_sizes;
 mod flusher;
 mod framer;
 mod rebuild;
@@ -40,6 +41,8 @@ use codec::{
     StoredEvent, encode_canonical, event_hash, parse_frame,
 };
 pub use errors::{LogError, OpenError, SubmitError};
+use flush_sizes::FlushSizes;
+pub use flush_sizes::{FLUSH_SIZE_BOUNDS, FlushStats};
 use flusher::{flusher_loop, repeats_loop};
 use framer::{FramerQueues, Written, framer_loop};
 pub use store::{
@@ -230,6 +233,8 @@ struct Shared {
     /// How far the scrub has checked the SHA-256 chain (see `scrub`).
     chain: Mutex<scrub::ChainState>,
     chain_changed: Condvar,
+    /// Events per durable flush, for operators.
+    flush_sizes: FlushSizes,
 }
 
 impl Shared {
@@ -371,6 +376,7 @@ impl Ledger {
                 if scrubbing { 0 } else { head.position },
             )),
             chain_changed: Condvar::new(),
+            flush_sizes: FlushSizes::default(),
         });
         let start = threads::Start {
             clock: options.clock,
@@ -452,6 +458,11 @@ impl Ledger {
         if let Err(mpsc::SendError(request)) = tx.send(Request { batch, done }) {
             complete(request.done, Err(LogError::Closed));
         }
+    }
+
+    /// Durable flushes since open and the events each carried.
+    pub fn flush_stats(&self) -> FlushStats {
+        self.inner.shared.flush_sizes.snapshot()
     }
 
     /// The durable head.

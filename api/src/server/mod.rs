@@ -104,7 +104,7 @@ async fn graphql(
     let executed =
         tokio::time::timeout(state.limits.request_timeout, shared.schema.execute(request)).await;
     state.metrics.request(&operation, started.elapsed());
-    let Ok(response) = executed else {
+    let Ok(mut response) = executed else {
         let secs = state.limits.request_timeout.as_secs();
         let error = ApiError::new(
             "TIMEOUT",
@@ -112,16 +112,18 @@ async fn graphql(
         );
         return refused(state, StatusCode::REQUEST_TIMEOUT, error);
     };
-    for error in &response.errors {
-        let code = error
-            .extensions
-            .as_ref()
-            .and_then(|e| e.get("code"))
-            .and_then(|v| match v {
-                async_graphql::Value::String(s) => Some(s.clone()),
-                _ => None,
-            })
-            .unwrap_or_else(|| "INVALID_INPUT".into());
+    for error in &mut response.errors {
+        // async-graphql's own errors (a query that does not parse or
+        // validate, an argument of the wrong type, a limit exceeded) carry
+        // no code: they are bad input, and say so like every other error.
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", "INVALID_INPUT");
+        }
+        let code = match extensions.get("code") {
+            Some(async_graphql::Value::String(s)) => s.clone(),
+            _ => "INVALID_INPUT".into(),
+        };
         state.metrics.error(&code);
     }
     GraphQLResponse::from(response).into_response()

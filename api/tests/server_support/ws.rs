@@ -37,6 +37,15 @@ impl Subscriber {
     /// Connects and opens the protocol with `token` in `connection_init`;
     /// waits for `connection_ack`, or returns the refused upgrade.
     pub fn connect(addr: &str, token: &str) -> Result<Subscriber, Refused> {
+        let mut subscriber = Subscriber::upgrade(addr)?;
+        let ack = subscriber.init(token);
+        assert_eq!(ack["type"], "connection_ack", "expected an ack, got {ack}");
+        Ok(subscriber)
+    }
+
+    /// Opens the WebSocket (graphql-transport-ws), or returns the refused
+    /// upgrade.
+    pub fn upgrade(addr: &str) -> Result<Subscriber, Refused> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -48,25 +57,27 @@ impl Subscriber {
             "Sec-WebSocket-Protocol",
             HeaderValue::from_static("graphql-transport-ws"),
         );
-        let socket = match runtime.block_on(connect_async(request)) {
-            Ok((socket, _)) => socket,
+        match runtime.block_on(connect_async(request)) {
+            Ok((socket, _)) => Ok(Subscriber { runtime, socket }),
             Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
                 let body = response.body().clone().unwrap_or_default();
-                return Err(Refused {
+                Err(Refused {
                     status: response.status().as_u16(),
                     body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-                });
+                })
             }
             Err(e) => panic!("the WebSocket upgrade failed: {e}"),
-        };
-        let mut subscriber = Subscriber { runtime, socket };
-        subscriber.send(json!({
+        }
+    }
+
+    /// Sends `connection_init` with `token`; the server's answer (`Null`
+    /// when it closed the connection).
+    pub fn init(&mut self, token: &str) -> Value {
+        self.send(json!({
             "type": "connection_init",
             "payload": { "Authorization": format!("Bearer {token}") }
         }));
-        let ack = subscriber.message();
-        assert_eq!(ack["type"], "connection_ack", "expected an ack, got {ack}");
-        Ok(subscriber)
+        self.message()
     }
 
     /// Starts subscription `id`.
@@ -84,9 +95,9 @@ impl Subscriber {
     /// The next protocol message within `timeout`, if any.
     pub fn message_within(&mut self, timeout: Duration) -> Option<Value> {
         loop {
-            let next = self
-                .runtime
-                .block_on(tokio::time::timeout(timeout, self.socket.next()));
+            let socket = &mut self.socket;
+            let next = (self.runtime)
+                .block_on(async move { tokio::time::timeout(timeout, socket.next()).await });
             let frame = match next {
                 Err(_) => return None,
                 Ok(None | Some(Err(_))) => return Some(Value::Null),

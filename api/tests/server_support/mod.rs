@@ -22,6 +22,7 @@ use arledger_core::domain::Role;
 use arledger_core::ids::CustomerId;
 use tempfile::TempDir;
 
+#[allow(unused_imports)] // not every test file names both
 pub use client::{Api, Reply};
 
 /// How long a server may take to say it listens (a debug build filling

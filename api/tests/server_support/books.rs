@@ -108,6 +108,12 @@ impl Api {
         self.post(Some(token), &cmd.document(), cmd.args.clone())
     }
 
+    /// Sends a command; its answer, or the transport error.
+    pub fn try_run(&self, token: &str, cmd: &Cmd) -> reqwest::Result<Reply> {
+        let body = json!({ "query": cmd.document(), "variables": cmd.args });
+        self.try_send(Some(token), serde_json::to_vec(&body).expect("a JSON body"))
+    }
+
     /// Sends a command that must be accepted; its result.
     pub fn ok(&self, token: &str, cmd: &Cmd) -> Value {
         self.run(token, cmd).field().clone()

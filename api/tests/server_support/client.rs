@@ -86,6 +86,11 @@ impl Api {
 
     /// POSTs raw bytes as a JSON body.
     pub fn send(&self, token: Option<&str>, body: Vec<u8>) -> Reply {
+        self.try_send(token, body).expect("the server answers")
+    }
+
+    /// As [`Api::send`], or the transport error (a server that died).
+    pub fn try_send(&self, token: Option<&str>, body: Vec<u8>) -> reqwest::Result<Reply> {
         let mut request = self
             .client
             .post(&self.url)
@@ -94,11 +99,11 @@ impl Api {
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        let response = request.send().expect("the server answers");
+        let response = request.send()?;
         let status = response.status().as_u16();
-        let text = response.text().unwrap_or_default();
+        let text = response.text()?;
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Reply { status, body }
+        Ok(Reply { status, body })
     }
 
     /// The head position.

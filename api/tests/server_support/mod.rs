@@ -215,8 +215,9 @@ impl Harness {
         self.dir.path().join("data")
     }
 
-    /// Kills the server (SIGKILL) and starts another on the same data.
-    pub fn crash_and_restart(&mut self) {
+    /// Kills the server (SIGKILL) if it still runs, and starts another on
+    /// the same data.
+    pub fn restart(&mut self) {
         self.server.kill();
         let log = self.dir.path().join("server-restarted.log");
         self.server = Server::start(&self.data(), &log, &[], &[]);

@@ -89,8 +89,18 @@ impl Api {
         self.try_send(token, body).expect("the server answers")
     }
 
+    /// POSTs raw bytes as a chunked body (no Content-Length to refuse it by).
+    pub fn send_chunked(&self, token: Option<&str>, body: Vec<u8>) -> Reply {
+        let body = reqwest::blocking::Body::new(std::io::Cursor::new(body));
+        self.try_send(token, body).expect("the server answers")
+    }
+
     /// As [`Api::send`], or the transport error (a server that died).
-    pub fn try_send(&self, token: Option<&str>, body: Vec<u8>) -> reqwest::Result<Reply> {
+    pub fn try_send(
+        &self,
+        token: Option<&str>,
+        body: impl Into<reqwest::blocking::Body>,
+    ) -> reqwest::Result<Reply> {
         let mut request = self
             .client
             .post(&self.url)

@@ -1,0 +1,181 @@
+//! Hostile requests refused, each with a clear error (HTTP status and/or
+//! GraphQL code), while a well-behaved client keeps being answered: a
+//! body over `body_bytes_max`, a query nested over `query_depth_max`, a
+//! flood of aliased reports over the complexity limit, a page over
+//! `page_size_max`, a bad token, a body of JSON nested deeper than any
+//! parser should follow, and more WebSocket connections than
+//! `websocket_connections_max` (RATE_LIMITED).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken expectations
+
+mod server_support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use arledger::server::limits::Limits;
+use serde_json::json;
+use server_support::books::Books;
+use server_support::ws::Subscriber;
+use server_support::{Api, Harness, Reply};
+
+/// A client asking for the head and an aging report until told to stop;
+/// says `answered` after each answer and returns the failures it met.
+fn well_behaved(
+    api: &Api,
+    token: &str,
+    stop: &AtomicBool,
+    answered: &mpsc::Sender<()>,
+) -> Vec<String> {
+    let mut failures = Vec::new();
+    while !stop.load(Ordering::Relaxed) {
+        for reply in [
+            api.query(token, "{ ledgerHead { position } }"),
+            api.aging(token, 1),
+        ] {
+            if reply.status != 200 || !reply.errors().is_empty() {
+                failures.push(reply.body.to_string());
+            }
+        }
+        let _ = answered.send(());
+    }
+    failures
+}
+
+/// A query nested `depth` deep (introspection types nest without end).
+fn nested(depth: usize) -> String {
+    let open = "{ __schema { types { fields { type ".to_string() + &"{ ofType ".repeat(depth);
+    open + "{ name }" + &" }".repeat(depth) + " } } } }"
+}
+
+/// `count` aliased aging reports in one query.
+fn alias_flood(count: usize) -> String {
+    let fields: Vec<String> = (0..count)
+        .map(|n| format!("a{n}: aging {{ asOfDate }}"))
+        .collect();
+    format!("{{ {} }}", fields.join(" "))
+}
+
+/// Every hostile request, sent as the admin: each must be refused as
+/// checked here.
+fn hostile_requests(h: &Harness) -> Vec<(&'static str, Box<dyn Fn() -> Reply + '_>)> {
+    let limits = Limits::default();
+    let admin = h.admin();
+    let pad = "x".repeat(limits.body_bytes_max + 1);
+    let oversized = json!({ "query": "{ ledgerHead { position } }", "variables": { "pad": pad } });
+    let oversized = serde_json::to_vec(&oversized).unwrap();
+    let deep_json = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)).into_bytes();
+    let first = limits.page_size_max + 1;
+    vec![
+        (
+            "oversized body",
+            Box::new({
+                let oversized = oversized.clone();
+                move || h.api.send(Some(admin), oversized.clone())
+            }),
+        ),
+        (
+            "oversized chunked body",
+            Box::new(move || h.api.send_chunked(Some(admin), oversized.clone())),
+        ),
+        (
+            "deep JSON",
+            Box::new(move || h.api.send(Some(admin), deep_json.clone())),
+        ),
+        (
+            "deep query",
+            Box::new(move || h.api.query(admin, &nested(limits.query_depth_max + 8))),
+        ),
+        (
+            "alias flood",
+            Box::new(move || h.api.query(admin, &alias_flood(300))),
+        ),
+        (
+            "page too big",
+            Box::new(move || h.api.events(admin, 1, first as i64, None)),
+        ),
+        (
+            "bad token",
+            Box::new(move || h.api.query("arl_dead_beef", "{ ledgerHead { position } }")),
+        ),
+    ]
+}
+
+/// How each hostile request must be refused: an HTTP status, and the
+/// GraphQL code when the answer is a GraphQL document.
+fn assert_refused(what: &str, reply: &Reply) {
+    let expected = match what {
+        "oversized body" => (413, None), // refused by its Content-Length, unread
+        "oversized chunked body" => (413, Some("INVALID_INPUT")),
+        "deep JSON" => (400, Some("INVALID_INPUT")),
+        "bad token" => (401, Some("UNAUTHENTICATED")),
+        _ => (200, Some("INVALID_INPUT")),
+    };
+    assert_eq!(reply.status, expected.0, "{what}: {}", reply.body);
+    if let Some(code) = expected.1 {
+        assert_eq!(
+            reply.code().as_deref(),
+            Some(code),
+            "{what}: {}",
+            reply.body
+        );
+    }
+}
+
+#[test]
+fn hostile_requests_are_refused_while_a_well_behaved_client_keeps_being_answered() {
+    let h = Harness::start();
+    let books = Books::open(&h.api, h.admin());
+    assert!(books.head > 1);
+    let stop = Arc::new(AtomicBool::new(false));
+    let (tx, answered) = mpsc::channel();
+    let good = {
+        let (url, token, stop) = (h.server.url(), h.admin().to_string(), Arc::clone(&stop));
+        thread::spawn(move || well_behaved(&Api::new(&url), &token, &stop, &tx))
+    };
+    for (what, send) in hostile_requests(&h) {
+        assert_refused(what, &send());
+        // The good client was answered after this hostile request.
+        while answered.try_recv().is_ok() {}
+        answered
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap_or_else(|_| {
+                panic!("the well-behaved client was not answered after the {what}")
+            });
+    }
+    stop.store(true, Ordering::Relaxed);
+    let failures = good.join().unwrap();
+    assert!(
+        failures.is_empty(),
+        "the well-behaved client failed: {failures:?}"
+    );
+}
+
+#[test]
+fn too_many_websocket_connections_are_rate_limited_while_the_open_ones_are_served() {
+    let h = Harness::start();
+    let max = Limits::default().websocket_connections_max;
+    // Each is acknowledged, so the server has counted it.
+    let mut open: Vec<Subscriber> = (0..max)
+        .map(|_| Subscriber::connect(&h.server.addr, h.admin()).unwrap())
+        .collect();
+    let refused = Subscriber::connect(&h.server.addr, h.admin())
+        .err()
+        .expect("one connection over the limit was refused");
+    assert_eq!(refused.status, 503);
+    let error = &refused.body["errors"][0];
+    server_support::client::assert_clean_error(error);
+    assert_eq!(error["extensions"]["code"], "RATE_LIMITED");
+    open[0].subscribe(
+        "1",
+        "subscription { events(fromPosition: \"1\") { position } }",
+    );
+    let customer = uuid::Uuid::new_v4();
+    let command = server_support::books::cmd::register_customer(customer, "rep-1");
+    h.api.ok(h.admin(), &command);
+    assert_eq!(open[0].next()["data"]["events"]["position"], "1");
+    assert_eq!(h.api.head(h.admin()), 1);
+}

@@ -153,6 +153,22 @@ fn aging_at_the_position_a_mutation_returned_already_shows_its_effect() {
     );
 }
 
+#[test]
+fn aging_known_at_a_moment_is_the_log_as_it_stood_then() {
+    let h = Harness::start();
+    let books = Books::open(&h.api, h.admin());
+    // The shipment, the event before the invoice: its moment.
+    let shipped = nodes(&h.api.events(h.admin(), books.head - 1, 1, None));
+    let moment = shipped[0]["recordedAt"].clone();
+    let query = "query($t: DateTime) { aging(knownAt: $t, asOfDate: \"2026-12-31\") {
+        knownAtPosition knownAtHash rows { key } } }";
+    let then = h.api.post(Some(h.admin()), query, json!({ "t": moment }));
+    let report = then.field();
+    assert_eq!(position(&report["knownAtPosition"]), books.head - 1);
+    assert_eq!(report["knownAtHash"], shipped[0]["hash"]);
+    assert_eq!(report["rows"], json!([]), "the invoice came later");
+}
+
 /// One step of [`payments_credit_notes_disputes_and_write_offs_change_what_is_open`]:
 /// the command, then the invoice's open amount, the customer's payments
 /// on account and disputed amount.

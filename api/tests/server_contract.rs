@@ -14,7 +14,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use async_graphql_parser::parse_schema;
-use async_graphql_parser::types::{InputValueDefinition, TypeKind, TypeSystemDefinition};
+use async_graphql_parser::types::{
+    FieldDefinition, InputValueDefinition, TypeKind, TypeSystemDefinition,
+};
 use serde_json::{Value, json};
 use server_support::Harness;
 use server_support::books::{Books, cmd};
@@ -74,13 +76,9 @@ fn surface(sdl: &str) -> BTreeMap<String, String> {
         let name = t.node.name.node.to_string();
         let kind = match &t.node.kind {
             TypeKind::Object(o) => {
-                for f in &o.fields {
-                    let field = format!("{name}.{}", f.node.name.node);
-                    for a in &f.node.arguments {
-                        out.insert(format!("{field}({})", a.node.name.node), input(&a.node));
-                    }
-                    out.insert(field, f.node.ty.node.to_string());
-                }
+                o.fields
+                    .iter()
+                    .for_each(|f| field(&mut out, &name, &f.node));
                 "type"
             }
             TypeKind::InputObject(i) => {
@@ -102,6 +100,15 @@ fn surface(sdl: &str) -> BTreeMap<String, String> {
         out.insert(name, kind.into());
     }
     out
+}
+
+/// A field's type, and its arguments'.
+fn field(out: &mut BTreeMap<String, String>, on: &str, f: &FieldDefinition) {
+    let key = format!("{on}.{}", f.name.node);
+    for a in &f.arguments {
+        out.insert(format!("{key}({})", a.node.name.node), input(&a.node));
+    }
+    out.insert(key, f.ty.node.to_string());
 }
 
 /// An argument's or input field's type, and its default.

@@ -110,3 +110,29 @@ fn a_role_that_may_not_read_the_log_is_refused_the_subscription() {
         assert_eq!(errors[0]["extensions"]["code"], "FORBIDDEN", "{role}");
     }
 }
+
+#[test]
+#[ignore = "server bug: over WebSocket, async-graphql's own errors (a document that does not validate, an argument that does not parse) carry no extensions.code; HTTP adds INVALID_INPUT in server/mod.rs, WebSocket needs it in the schema (an Extension mapping request and subscribe responses)"]
+fn a_subscription_that_does_not_validate_is_refused_with_a_code() {
+    let h = Harness::start();
+    let mut subscriber = Subscriber::connect(&h.server.addr, h.admin()).unwrap();
+    for (id, query) in [
+        ("unknown field", "subscription { events { noSuchField } }"),
+        (
+            "bad position",
+            "subscription { events(fromPosition: \"minus one\") { position } }",
+        ),
+    ] {
+        subscriber.subscribe(id, query);
+        let refused = subscriber.message();
+        let errors = (refused["payload"]
+            .get("errors")
+            .unwrap_or(&refused["payload"]))
+        .as_array()
+        .unwrap_or_else(|| panic!("{id}: no errors in {refused}"))
+        .clone();
+        errors.iter().for_each(assert_clean_error);
+        assert_eq!(errors[0]["extensions"]["code"], "INVALID_INPUT", "{id}");
+        while subscriber.message()["type"] != "complete" {}
+    }
+}

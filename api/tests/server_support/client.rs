@@ -89,10 +89,11 @@ impl Api {
         self.try_send(token, body).expect("the server answers")
     }
 
-    /// POSTs raw bytes as a chunked body (no Content-Length to refuse it by).
-    pub fn send_chunked(&self, token: Option<&str>, body: Vec<u8>) -> Reply {
+    /// POSTs raw bytes as a chunked body (no Content-Length to refuse it
+    /// by), or the transport error.
+    pub fn try_send_chunked(&self, token: Option<&str>, body: Vec<u8>) -> reqwest::Result<Reply> {
         let body = reqwest::blocking::Body::new(std::io::Cursor::new(body));
-        self.try_send(token, body).expect("the server answers")
+        self.try_send(token, body)
     }
 
     /// As [`Api::send`], or the transport error (a server that died).
@@ -204,4 +205,19 @@ pub fn assert_clean_error(error: &Value) {
         "the message shows internals ({:?}): {message}",
         LEAK.find(message).map(|m| m.as_str())
     );
+}
+
+/// Whether the server closed the connection while the request body was
+/// still being sent: it refused the request without reading all of it
+/// (as it may a body over its limit, before the client sees its answer).
+pub fn closed_while_sending(error: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::{BrokenPipe, ConnectionReset};
+            return matches!(io.kind(), BrokenPipe | ConnectionReset);
+        }
+        source = e.source();
+    }
+    false
 }

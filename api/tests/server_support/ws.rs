@@ -98,16 +98,11 @@ impl Subscriber {
             let socket = &mut self.socket;
             let next = (self.runtime)
                 .block_on(async move { tokio::time::timeout(timeout, socket.next()).await });
-            let frame = match next {
+            let text = match next {
                 Err(_) => return None,
-                Ok(None | Some(Err(_))) => return Some(Value::Null),
-                Ok(Some(Ok(frame))) => frame,
-            };
-            let Message::Text(text) = frame else {
-                if matches!(frame, Message::Close(_)) {
-                    return Some(Value::Null);
-                }
-                continue;
+                Ok(None | Some(Err(_) | Ok(Message::Close(_)))) => return Some(Value::Null),
+                Ok(Some(Ok(Message::Text(text)))) => text,
+                Ok(Some(Ok(_))) => continue, // pings (answered by tungstenite), binary
             };
             let message: Value = serde_json::from_str(text.as_str()).expect("a JSON message");
             if message["type"] == "ping" {

@@ -3,7 +3,7 @@
 //! of books: a customer with credit, a product and its lot, an order,
 //! part of it shipped and invoiced.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::client::{Api, Reply, position};
@@ -452,12 +452,4 @@ impl Books {
 /// The events of a page, as a list.
 pub fn nodes(reply: &Reply) -> Vec<Value> {
     reply.field()["nodes"].as_array().expect("nodes").clone()
-}
-
-/// An object of `key: value` pairs (for variables).
-pub fn object(pairs: &[(&str, Value)]) -> Value {
-    let map: Map<String, Value> = (pairs.iter())
-        .map(|(k, v)| ((*k).to_string(), v.clone()))
-        .collect();
-    Value::Object(map)
 }

@@ -63,8 +63,13 @@ pub struct Reply {
 impl Api {
     /// A client of the server at `base` (`http://127.0.0.1:PORT`).
     pub fn new(base: &str) -> Api {
+        Api::with_timeout(base, Duration::from_secs(60))
+    }
+
+    /// A client that gives up on an answer after `timeout`.
+    pub fn with_timeout(base: &str, timeout: Duration) -> Api {
         let client = reqwest::blocking::Client::builder()
-            .timeout(Duration::from_secs(60))
+            .timeout(timeout)
             .build()
             .expect("an HTTP client");
         Api {

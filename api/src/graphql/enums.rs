@@ -213,3 +213,54 @@ pub fn credit_reason(text: &str) -> Result<CreditReason, ApiError> {
         ],
     )
 }
+
+/// The codes of an error's `extensions.code`: the contract's `ErrorCode`
+/// and the codes this server adds. No field returns it; the schema lists
+/// it (`mod.rs` registers it) so that clients can generate it.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// Malformed field, unknown reference format, too many decimals.
+    InvalidInput,
+    /// A referenced entity does not exist.
+    NotFound,
+    /// The entity or document number already exists.
+    AlreadyExists,
+    /// No token, or an unknown one.
+    Unauthenticated,
+    /// The role may not do this or see this.
+    Forbidden,
+    /// The expected version did not match.
+    ConcurrencyConflict,
+    /// The same command id with a different body.
+    IdempotencyMismatch,
+    /// Currencies differ.
+    CurrencyMismatch,
+    /// More than ordered and not yet shipped.
+    Overshipment,
+    /// Shipping a held, rejected or cancelled order.
+    OrderNotReleased,
+    /// The lot is expired on the ship date.
+    LotExpired,
+    /// The lot is under recall.
+    LotRecalled,
+    /// A UDI does not parse.
+    UdiInvalid,
+    /// A UDI disagrees with its line.
+    UdiMismatch,
+    /// A shipment line already invoiced.
+    DoubleBilling,
+    /// More than the payment's rest or the invoice's open amount.
+    Overallocation,
+    /// A credit note or write-off larger than the open amount.
+    OverCredit,
+    /// Anything else the entity's state forbids.
+    InvalidState,
+    /// Added: the read models did not reach the position asked for in time.
+    ProjectionLag,
+    /// Added: too many requests per token, or subscriptions open.
+    RateLimited,
+    /// Added: the ledger cannot answer now.
+    Unavailable,
+    /// Added: the request ran longer than the server allows.
+    Timeout,
+}

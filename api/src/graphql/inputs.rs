@@ -378,9 +378,10 @@ pub struct ReceivePaymentInput {
     /// BANK_TRANSFER (default), BANK_ACCEPTANCE_BILL, CASH or OTHER.
     pub method: Option<String>,
     pub bank_reference: Option<String>,
-    #[graphql(default = false)]
+    /// Nullable with a default, as the contract has it.
+    #[graphql(default_with = "Some(false)")]
     #[serde(default)]
-    pub auto_allocate: bool,
+    pub auto_allocate: Option<bool>,
 }
 
 impl CommandInput for ReceivePaymentInput {
@@ -395,7 +396,7 @@ impl CommandInput for ReceivePaymentInput {
                 received_on: self.received_on.0,
                 method: enums::payment_method(self.method.as_deref())?,
                 bank_reference: self.bank_reference,
-                auto_allocate: self.auto_allocate,
+                auto_allocate: self.auto_allocate.unwrap_or(false),
             }),
         ))
     }

@@ -27,6 +27,7 @@ pub type ApiSchema = Schema<query::Query, mutation::Mutation, subscription::Subs
 /// The schema with the server's state and limits.
 pub fn schema(state: Arc<AppState>, limits: &Limits) -> ApiSchema {
     Schema::build(query::Query, mutation::Mutation, subscription::Subscription)
+        .register_output_type::<enums::ErrorCode>()
         .data(state)
         .limit_depth(limits.query_depth_max)
         .limit_complexity(limits.query_complexity_max)
@@ -36,6 +37,7 @@ pub fn schema(state: Arc<AppState>, limits: &Limits) -> ApiSchema {
 /// The schema's SDL, without state (for the contract test and docs).
 pub fn sdl() -> String {
     Schema::build(query::Query, mutation::Mutation, subscription::Subscription)
+        .register_output_type::<enums::ErrorCode>()
         .finish()
         .sdl()
 }

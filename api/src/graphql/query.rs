@@ -24,6 +24,9 @@ use crate::server::state::AppState;
 /// The root of queries.
 pub struct Query;
 
+/// `events(first:)` when not given (or null).
+const EVENTS_PAGE_DEFAULT: i32 = 100;
+
 /// Runs `f` on a blocking thread (it reads the log or a read model).
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
@@ -102,9 +105,11 @@ impl Query {
         as_of_date: Option<Date>,
         known_at: Option<DateTime>,
         known_at_position: Option<Position>,
-        #[graphql(default)] basis: AgingBasis,
+        // Nullable with a default, as the contract has them: a client may
+        // send null (or a nullable variable) for the default.
+        #[graphql(default_with = "Some(AgingBasis::DueDate)")] basis: Option<AgingBasis>,
         bucket_days: Option<Vec<i32>>,
-        #[graphql(default)] group_by: AgingGroup,
+        #[graphql(default_with = "Some(AgingGroup::Customer)")] group_by: Option<AgingGroup>,
         currency: Option<String>,
     ) -> ApiResult<AgingReport> {
         let scope = amounts_scope(access::principal(ctx)?)?;
@@ -114,9 +119,9 @@ impl Query {
             state,
             as_of_date,
             point.position,
-            basis,
+            basis.unwrap_or_default(),
             bucket_days,
-            group_by,
+            group_by.unwrap_or_default(),
             currency,
         )?;
         query.scope = scope;
@@ -173,12 +178,13 @@ impl Query {
         &self,
         ctx: &Context<'_>,
         from_position: Option<Position>,
-        #[graphql(default = 100)] first: i32,
+        #[graphql(default_with = "Some(EVENTS_PAGE_DEFAULT)")] first: Option<i32>,
         stream_id: Option<Uuid>,
     ) -> ApiResult<EventConnection> {
         access::raw_log(access::principal(ctx)?)?;
         let state = Arc::clone(access::state(ctx)?);
         let max = state.limits.page_size_max;
+        let first = first.unwrap_or(EVENTS_PAGE_DEFAULT);
         let first = usize::try_from(first)
             .ok()
             .filter(|&n| (1..=max).contains(&n))

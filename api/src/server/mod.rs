@@ -11,13 +11,15 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
-use async_graphql::{Data, ErrorExtensions, ServerError};
+use async_graphql::{Data, ErrorExtensions, ParseRequestError, ServerError};
+use async_graphql_axum::rejection::GraphQLRejection;
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::auth::Principal;
 use crate::graphql::errors::ApiError;
@@ -37,6 +39,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(state.limits.body_bytes_max))
+        // The GraphQL extractor reads the body as a stream, which
+        // `DefaultBodyLimit` does not bound: this layer does (413).
+        .layer(RequestBodyLimitLayer::new(state.limits.body_bytes_max))
         .with_state(shared)
 }
 
@@ -77,10 +82,32 @@ fn refused(state: &AppState, status: StatusCode, error: ApiError) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
+/// A body that is not a GraphQL request, said as a GraphQL error: never
+/// the parser's own text (a Rust debug dump), which is logged instead.
+fn unreadable(state: &AppState, error: &ParseRequestError) -> Response {
+    tracing::debug!(%error, "a request body that is not a GraphQL request");
+    // The body limit (`RequestBodyLimitLayer`) stops a chunked body while
+    // it is read: its error arrives as an IO error.
+    let too_large = match error {
+        ParseRequestError::PayloadTooLarge => true,
+        ParseRequestError::Io(e) => e.to_string().contains("length limit exceeded"),
+        _ => false,
+    };
+    if too_large {
+        let max = state.limits.body_bytes_max;
+        let error = ApiError::invalid(format!("the request body is over {max} bytes"));
+        return refused(state, StatusCode::PAYLOAD_TOO_LARGE, error);
+    }
+    let error = ApiError::invalid(
+        "the body is not a GraphQL request: send JSON {\"query\": \"...\", \"variables\": {...}}",
+    );
+    refused(state, StatusCode::BAD_REQUEST, error)
+}
+
 async fn graphql(
     State(shared): State<Shared>,
     headers: HeaderMap,
-    request: GraphQLRequest,
+    request: Result<GraphQLRequest, GraphQLRejection>,
 ) -> Response {
     let state = &shared.state;
     let principal = match authenticate(state, &headers) {
@@ -95,7 +122,10 @@ async fn graphql(
         );
         return refused(state, StatusCode::TOO_MANY_REQUESTS, error);
     }
-    let request = request.into_inner().data(principal);
+    let request = match request {
+        Ok(request) => request.into_inner().data(principal),
+        Err(rejection) => return unreadable(state, &rejection.0),
+    };
     let operation = request
         .operation_name
         .clone()
@@ -104,7 +134,7 @@ async fn graphql(
     let executed =
         tokio::time::timeout(state.limits.request_timeout, shared.schema.execute(request)).await;
     state.metrics.request(&operation, started.elapsed());
-    let Ok(response) = executed else {
+    let Ok(mut response) = executed else {
         let secs = state.limits.request_timeout.as_secs();
         let error = ApiError::new(
             "TIMEOUT",
@@ -112,16 +142,18 @@ async fn graphql(
         );
         return refused(state, StatusCode::REQUEST_TIMEOUT, error);
     };
-    for error in &response.errors {
-        let code = error
-            .extensions
-            .as_ref()
-            .and_then(|e| e.get("code"))
-            .and_then(|v| match v {
-                async_graphql::Value::String(s) => Some(s.clone()),
-                _ => None,
-            })
-            .unwrap_or_else(|| "INVALID_INPUT".into());
+    for error in &mut response.errors {
+        // async-graphql's own errors (a query that does not parse or
+        // validate, an argument of the wrong type, a limit exceeded) carry
+        // no code: they are bad input, and say so like every other error.
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", "INVALID_INPUT");
+        }
+        let code = match extensions.get("code") {
+            Some(async_graphql::Value::String(s)) => s.clone(),
+            _ => "INVALID_INPUT".into(),
+        };
         state.metrics.error(&code);
     }
     GraphQLResponse::from(response).into_response()

@@ -14,10 +14,9 @@ use std::time::Duration;
 
 use anyhow::{Context, anyhow};
 use arledger::auth::{self, ADMIN_TOKEN_ENV, TokenStore};
-use arledger::server::limits::{Limits, RateLimiter};
-use arledger::server::metrics::Metrics;
+use arledger::server::limits::Limits;
 use arledger::server::router;
-use arledger::server::state::AppState;
+use arledger::server::state::{AppState, Parts};
 use arledger_core::domain::Role;
 use arledger_core::log::Ledger;
 use arledger_fixtures::{FixtureConfig, populate};
@@ -66,6 +65,12 @@ struct LimitArgs {
     /// Most open WebSocket connections.
     #[arg(long, default_value_t = Limits::default().websocket_connections_max)]
     websocket_connections_max: usize,
+    /// Most subscriptions on one WebSocket connection.
+    #[arg(long, default_value_t = Limits::default().subscriptions_per_connection_max)]
+    subscriptions_per_connection_max: usize,
+    /// Most subscriptions open in the server.
+    #[arg(long, default_value_t = Limits::default().subscriptions_max)]
+    subscriptions_max: usize,
     /// Longest a query waits for the read models, in milliseconds, before
     /// PROJECTION_LAG.
     #[arg(long, default_value_t = 5_000)]
@@ -82,6 +87,8 @@ impl LimitArgs {
             request_timeout: Duration::from_secs(self.request_timeout_secs),
             requests_per_second_per_token: self.requests_per_second,
             websocket_connections_max: self.websocket_connections_max,
+            subscriptions_per_connection_max: self.subscriptions_per_connection_max,
+            subscriptions_max: self.subscriptions_max,
             projection_wait: Duration::from_millis(self.projection_wait_ms),
         }
     }
@@ -207,16 +214,16 @@ fn start_state(ledger: Ledger, dir: &Path, limits: Limits) -> anyhow::Result<App
         }
     }
     progress.finish();
-    Ok(AppState {
+    let state = AppState::new(Parts {
         tokens: TokenStore::new(dir, std::env::var(ADMIN_TOKEN_ENV).ok()),
-        metrics: Metrics::default(),
-        rate: RateLimiter::new(limits.requests_per_second_per_token),
         limits,
         clock: Arc::new(SystemClock),
         ledger,
         engine,
         receivables,
     })
+    .context("cannot start the server's threads")?;
+    Ok(state)
 }
 
 /// Mints a token per role for the demo (replacing the last demo's) and

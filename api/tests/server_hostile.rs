@@ -4,7 +4,8 @@
 //! flood of aliased reports over the complexity limit, a page over
 //! `page_size_max`, a bad token, a body of JSON nested deeper than any
 //! parser should follow, and more WebSocket connections than
-//! `websocket_connections_max` (RATE_LIMITED).
+//! `websocket_connections_max` and more subscriptions on one connection than
+//! `subscriptions_per_connection_max` (RATE_LIMITED).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken expectations
 
@@ -202,19 +203,43 @@ fn too_many_websocket_connections_are_rate_limited_while_the_open_ones_are_serve
 }
 
 #[test]
-#[ignore = "server bug: each subscription holds one of tokio's 512 blocking threads for its life, and nothing limits subscriptions per connection; 600 on one connection starve every query that reads the log or a read model (aging, events, verifyChain time out after 30 s)"]
-fn many_subscriptions_on_one_connection_do_not_starve_other_clients() {
+fn subscriptions_over_the_connection_limit_are_refused_and_others_are_served() {
     let h = Harness::start();
-    let mut flood = Subscriber::connect(&h.server.addr, h.admin()).unwrap();
-    for n in 0..600 {
-        flood.subscribe(&format!("s{n}"), "subscription { events { position } }");
-    }
-    // One event for every subscription that started to read.
     h.api.ok(
         h.admin(),
         &books::cmd::register_customer(uuid::Uuid::new_v4(), "rep-1"),
     );
-    while flood.message_within(Duration::from_secs(2)).is_some() {}
+    let max = Limits::default().subscriptions_per_connection_max;
+    let flood_size = 600;
+    let mut flood = Subscriber::connect(&h.server.addr, h.admin()).unwrap();
+    for n in 0..flood_size {
+        flood.subscribe(
+            &format!("s{n}"),
+            "subscription { events(fromPosition: \"1\") { position } }",
+        );
+    }
+    // Each accepted subscription delivers position 1; each refused one an
+    // error with its code.
+    let (mut delivered, mut limited) = (0, 0);
+    while delivered + limited < flood_size {
+        let message = flood
+            .message_within(Duration::from_secs(30))
+            .unwrap_or_else(|| panic!("{delivered} delivered, {limited} refused, then silence"));
+        if message["type"] != "next" {
+            continue;
+        }
+        let payload = &message["payload"];
+        if let Some(error) = payload["errors"].get(0) {
+            server_support::client::assert_clean_error(error);
+            assert_eq!(error["extensions"]["code"], "RATE_LIMITED", "{message}");
+            limited += 1;
+        } else {
+            assert_eq!(payload["data"]["events"]["position"], "1", "{message}");
+            delivered += 1;
+        }
+    }
+    assert_eq!(delivered, max);
+    assert_eq!(limited, flood_size - max);
     let patient = Api::with_timeout(&h.server.url(), Duration::from_secs(5));
     let query = json!({ "query": "{ verifyChain { ok } }" });
     let answer = patient.try_send(Some(h.admin()), serde_json::to_vec(&query).unwrap());

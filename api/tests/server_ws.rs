@@ -112,7 +112,6 @@ fn a_role_that_may_not_read_the_log_is_refused_the_subscription() {
 }
 
 #[test]
-#[ignore = "server bug: over WebSocket, async-graphql's own errors (a document that does not validate, an argument that does not parse) carry no extensions.code; HTTP adds INVALID_INPUT in server/mod.rs, WebSocket needs it in the schema (an Extension mapping request and subscribe responses)"]
 fn a_subscription_that_does_not_validate_is_refused_with_a_code() {
     let h = Harness::start();
     let mut subscriber = Subscriber::connect(&h.server.addr, h.admin()).unwrap();

@@ -20,6 +20,16 @@ pub fn state<'a>(ctx: &Context<'a>) -> Result<&'a Arc<AppState>, ApiError> {
         .map_err(|_| ApiError::unavailable(&"the request carries no server state"))
 }
 
+/// Runs `f` on tokio's blocking pool (it reads the log or a read model,
+/// or waits for them).
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::unavailable(&e))?
+}
+
 /// Who makes the request.
 pub fn principal<'a>(ctx: &Context<'a>) -> Result<&'a Principal, ApiError> {
     ctx.data::<Principal>().map_err(|_| {
@@ -64,33 +74,26 @@ pub async fn point_applied(
     known_at_position: Option<Position>,
 ) -> Result<Point, ApiError> {
     let state = Arc::clone(state);
-    let resolved = tokio::task::spawn_blocking(move || {
+    blocking(move || {
         let point = resolve_point(
             &state.ledger,
             known_at.map(|t| t.0),
             known_at_position.map(|p| p.0),
-        )?;
+        )
+        .map_err(|e| Waited::Point(e).into_api())?;
         state
             .engine
             .wait_for(point.position, state.limits.projection_wait)
-            .map_err(Waited::Engine)?;
-        Ok::<Point, Waited>(point)
+            .map_err(|e| Waited::Engine(e).into_api())?;
+        Ok(point)
     })
     .await
-    .map_err(|e| ApiError::unavailable(&e))?;
-    resolved.map_err(Waited::into_api)
 }
 
 /// Why a point could not be had.
 enum Waited {
     Point(PointError),
     Engine(EngineError),
-}
-
-impl From<PointError> for Waited {
-    fn from(e: PointError) -> Waited {
-        Waited::Point(e)
-    }
 }
 
 impl Waited {

@@ -37,6 +37,11 @@ impl ApiError {
         ApiError::new("FORBIDDEN", message)
     }
 
+    /// A limit on how much one caller may ask at once.
+    pub fn rate_limited(message: impl Into<String>) -> ApiError {
+        ApiError::new("RATE_LIMITED", message)
+    }
+
     /// The server cannot answer now (the ledger stopped, the store failed);
     /// the detail is logged, not sent.
     pub fn unavailable(detail: &dyn std::fmt::Display) -> ApiError {

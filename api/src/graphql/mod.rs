@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod enums;
+pub mod error_codes;
 pub mod errors;
 pub mod inputs;
 pub mod mutation;
@@ -28,6 +29,7 @@ pub type ApiSchema = Schema<query::Query, mutation::Mutation, subscription::Subs
 pub fn schema(state: Arc<AppState>, limits: &Limits) -> ApiSchema {
     Schema::build(query::Query, mutation::Mutation, subscription::Subscription)
         .register_output_type::<enums::ErrorCode>()
+        .extension(error_codes::ErrorCodes)
         .data(state)
         .limit_depth(limits.query_depth_max)
         .limit_complexity(limits.query_complexity_max)

@@ -204,11 +204,7 @@ impl Mutation {
         let (command_id, command) = input.into_command()?;
         let outcome = submit(state, principal, command_id, command).await?;
         let state = Arc::clone(state);
-        Ok(
-            tokio::task::spawn_blocking(move || order_result(&state, &outcome))
-                .await
-                .map_err(|e| ApiError::unavailable(&e))??,
-        )
+        Ok(access::blocking(move || order_result(&state, &outcome)).await?)
     }
 
     async fn release_order(

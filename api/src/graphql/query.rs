@@ -11,7 +11,7 @@ use arledger_replay::verify;
 use async_graphql::{Context, Object};
 use uuid::Uuid;
 
-use super::access::{self, amounts_scope, point_applied};
+use super::access::{self, amounts_scope, blocking, point_applied};
 use super::enums::{AgingBasis, AgingGroup};
 use super::errors::{ApiError, ApiResult};
 use super::scalars::{Date, DateTime, Position};
@@ -26,15 +26,6 @@ pub struct Query;
 
 /// `events(first:)` when not given (or null).
 const EVENTS_PAGE_DEFAULT: i32 = 100;
-
-/// Runs `f` on a blocking thread (it reads the log or a read model).
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::unavailable(&e))?
-}
 
 /// The aging query for a request.
 fn aging_query(

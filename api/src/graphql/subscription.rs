@@ -1,23 +1,25 @@
 //! Subscriptions over WebSocket (graphql-transport-ws): every event
-//! appended from now on, or from a position, catching up first.
+//! appended from now on, or from a position, catching up first. A
+//! subscriber holds no thread: it waits on the head the server publishes
+//! (`server::head_watch`) and reads the log in short blocking reads.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
+use arledger_core::log::codec::StoredEvent;
 use async_graphql::{Context, Subscription as SubscriptionObject};
 use futures_util::Stream;
+use tokio::sync::watch;
 
 use super::access;
 use super::errors::{ApiError, ApiResult};
 use super::scalars::Position;
 use super::types::Event;
 use crate::server::state::AppState;
-use tokio::sync::mpsc::Sender;
 
-/// Events buffered for a slow subscriber before its reader waits.
-const SUBSCRIPTION_BUFFER_MAX: usize = 1_024;
-/// How often a waiting reader looks whether its subscriber left.
-const POLL: Duration = Duration::from_millis(500);
+/// Events read from the log at a time.
+const READ_CHUNK: usize = 256;
 
 /// The root of subscriptions.
 pub struct Subscription;
@@ -33,39 +35,129 @@ impl Subscription {
     ) -> Result<impl Stream<Item = ApiResult<Event>> + use<>, async_graphql::Error> {
         access::raw_log(access::principal(ctx)?)?;
         let state = Arc::clone(access::state(ctx)?);
-        let from = from_position.map_or(state.ledger.head().position + 1, |p| p.0.max(1));
-        let (tx, rx) = tokio::sync::mpsc::channel::<ApiResult<Event>>(SUBSCRIPTION_BUFFER_MAX);
-        tokio::task::spawn_blocking(move || forward(&state, from, &tx));
-        Ok(futures_util::stream::unfold(rx, |mut rx| async move {
-            rx.recv().await.map(|item| (item, rx))
+        let slot = Slot::take(&state, ctx.data_opt::<ConnectionSubscriptions>())?;
+        let head = state.head.subscribe();
+        let from = from_position.map_or(*head.borrow() + 1, |p| p.0.max(1));
+        let prev = access::blocking({
+            let state = Arc::clone(&state);
+            move || Ok(state.ledger.hash_at(from - 1)?)
+        })
+        .await?;
+        let follower = Follower {
+            state,
+            head,
+            next: from,
+            prev,
+            buffer: VecDeque::new(),
+            failed: false,
+            _slot: slot,
+        };
+        Ok(futures_util::stream::unfold(follower, |mut f| async move {
+            f.next().await.map(|item| (item, f))
         }))
     }
 }
 
-/// The subscription's reader, on a blocking thread: sends every event from
-/// `from` on until the subscriber leaves or the log fails.
-fn forward(state: &AppState, from: u64, tx: &Sender<ApiResult<Event>>) {
-    let mut subscription = state.ledger.subscribe(from);
-    let mut prev = match state.ledger.hash_at(from - 1) {
-        Ok(hash) => hash,
-        Err(e) => {
-            let _ = tx.blocking_send(Err(ApiError::from(e).into()));
-            return;
+/// The subscriptions open on one WebSocket connection.
+#[derive(Clone, Default)]
+pub struct ConnectionSubscriptions(pub Arc<AtomicUsize>);
+
+/// One open subscription, counted on its connection and in the server
+/// until it is dropped.
+struct Slot {
+    state: Arc<AppState>,
+    connection: Option<ConnectionSubscriptions>,
+}
+
+impl Slot {
+    /// Counts one more subscription, or refuses it past either limit.
+    fn take(
+        state: &Arc<AppState>,
+        connection: Option<&ConnectionSubscriptions>,
+    ) -> Result<Slot, ApiError> {
+        let limits = &state.limits;
+        // Counted first, so that a refusal, dropping the slot, uncounts it.
+        state.subscriptions.fetch_add(1, Ordering::Relaxed);
+        if let Some(connection) = connection {
+            connection.0.fetch_add(1, Ordering::Relaxed);
         }
-    };
-    while !tx.is_closed() {
-        let next = match subscription.next_timeout(POLL) {
-            Ok(Some(stored)) => {
-                let event = Event::from_stored(&stored, &prev);
-                prev = stored.hash;
-                event.map_err(Into::into)
-            }
-            Ok(None) => continue,
-            Err(e) => Err(ApiError::from(e).into()),
+        let slot = Slot {
+            state: Arc::clone(state),
+            connection: connection.cloned(),
         };
-        let failed = next.is_err();
-        if tx.blocking_send(next).is_err() || failed {
-            return;
+        if state.subscriptions.load(Ordering::Relaxed) > limits.subscriptions_max {
+            return Err(ApiError::rate_limited(format!(
+                "the server has {} subscriptions open, its most: try again later",
+                limits.subscriptions_max
+            )));
         }
+        if let Some(connection) = connection
+            && connection.0.load(Ordering::Relaxed) > limits.subscriptions_per_connection_max
+        {
+            return Err(ApiError::rate_limited(format!(
+                "at most {} subscriptions per connection: complete one, or open another connection",
+                limits.subscriptions_per_connection_max
+            )));
+        }
+        Ok(slot)
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.state.subscriptions.fetch_sub(1, Ordering::Relaxed);
+        if let Some(connection) = &self.connection {
+            connection.0.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// A subscriber's place in the log.
+struct Follower {
+    state: Arc<AppState>,
+    head: watch::Receiver<u64>,
+    /// The position of the next event to deliver.
+    next: u64,
+    /// The hash before it.
+    prev: [u8; 32],
+    buffer: VecDeque<StoredEvent>,
+    /// Set after an error was delivered: the stream ends.
+    failed: bool,
+    _slot: Slot,
+}
+
+impl Follower {
+    /// The next event, once it is durable; `None` when the server stops.
+    async fn next(&mut self) -> Option<ApiResult<Event>> {
+        while !self.failed && self.buffer.is_empty() {
+            let next = self.next;
+            self.head.wait_for(|head| *head >= next).await.ok()?;
+            let state = Arc::clone(&self.state);
+            let read = access::blocking(move || Ok(state.ledger.read(next, READ_CHUNK)?)).await;
+            match read {
+                Ok(events) => self.buffer.extend(events),
+                Err(e) => return self.fail(e),
+            }
+        }
+        let stored = self.buffer.pop_front()?;
+        if stored.position != self.next {
+            let gap = ApiError::unavailable(&format!(
+                "the log skipped from {} to {}",
+                self.next, stored.position
+            ));
+            return self.fail(gap);
+        }
+        let event = Event::from_stored(&stored, &self.prev);
+        self.prev = stored.hash;
+        self.next += 1;
+        match event {
+            Ok(event) => Some(Ok(event)),
+            Err(e) => self.fail(e),
+        }
+    }
+
+    fn fail(&mut self, error: ApiError) -> Option<ApiResult<Event>> {
+        self.failed = true;
+        Some(Err(error.into()))
     }
 }

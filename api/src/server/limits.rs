@@ -23,6 +23,10 @@ pub struct Limits {
     pub requests_per_second_per_token: u32,
     /// Most open WebSocket connections.
     pub websocket_connections_max: usize,
+    /// Most subscriptions open on one WebSocket connection.
+    pub subscriptions_per_connection_max: usize,
+    /// Most subscriptions open in the whole server.
+    pub subscriptions_max: usize,
     /// Longest a query waits for the read models to reach the position it
     /// names before `PROJECTION_LAG`.
     pub projection_wait: Duration,
@@ -41,6 +45,8 @@ impl Default for Limits {
             request_timeout: Duration::from_secs(30),
             requests_per_second_per_token: 20_000,
             websocket_connections_max: 256,
+            subscriptions_per_connection_max: 16,
+            subscriptions_max: 1_024,
             projection_wait: Duration::from_secs(5),
         }
     }

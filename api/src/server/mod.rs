@@ -3,6 +3,7 @@
 //! (open) and `GET /metrics` (Prometheus text). Every request but
 //! `/healthz` needs a token; each meets the limits of [`limits::Limits`].
 
+pub mod head_watch;
 pub mod limits;
 pub mod metrics;
 pub mod state;
@@ -23,6 +24,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::auth::Principal;
 use crate::graphql::errors::ApiError;
+use crate::graphql::subscription::ConnectionSubscriptions;
 use crate::graphql::{ApiSchema, schema};
 use state::AppState;
 
@@ -134,7 +136,7 @@ async fn graphql(
     let executed =
         tokio::time::timeout(state.limits.request_timeout, shared.schema.execute(request)).await;
     state.metrics.request(&operation, started.elapsed());
-    let Ok(mut response) = executed else {
+    let Ok(response) = executed else {
         let secs = state.limits.request_timeout.as_secs();
         let error = ApiError::new(
             "TIMEOUT",
@@ -142,20 +144,7 @@ async fn graphql(
         );
         return refused(state, StatusCode::REQUEST_TIMEOUT, error);
     };
-    for error in &mut response.errors {
-        // async-graphql's own errors (a query that does not parse or
-        // validate, an argument of the wrong type, a limit exceeded) carry
-        // no code: they are bad input, and say so like every other error.
-        let extensions = error.extensions.get_or_insert_with(Default::default);
-        if extensions.get("code").is_none() {
-            extensions.set("code", "INVALID_INPUT");
-        }
-        let code = match extensions.get("code") {
-            Some(async_graphql::Value::String(s)) => s.clone(),
-            _ => "INVALID_INPUT".into(),
-        };
-        state.metrics.error(&code);
-    }
+    // Every error has its code and was counted (`graphql::error_codes`).
     GraphQLResponse::from(response).into_response()
 }
 
@@ -240,5 +229,6 @@ fn connection_principal(
     })?;
     let mut data = Data::default();
     data.insert(principal);
+    data.insert(ConnectionSubscriptions::default());
     Ok(data)
 }

@@ -2,6 +2,7 @@
 //! read models, the tokens, the metrics and the limits.
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 
 use arledger_core::clock::Clock;
 use arledger_core::log::Ledger;
@@ -9,6 +10,7 @@ use arledger_projections::engine::{Engine, Handle};
 use arledger_projections::receivables::Receivables;
 
 use crate::auth::TokenStore;
+use crate::server::head_watch::HeadWatch;
 use crate::server::limits::{Limits, RateLimiter};
 use crate::server::metrics::Metrics;
 
@@ -30,4 +32,42 @@ pub struct AppState {
     pub rate: RateLimiter,
     /// Today's date for reports that name none.
     pub clock: Arc<dyn Clock>,
+    /// The durable head, for subscriptions to wait on.
+    pub head: HeadWatch,
+    /// Subscriptions open now.
+    pub subscriptions: AtomicUsize,
+}
+
+/// What a server is made of; the rest of its state starts empty.
+pub struct Parts {
+    /// The ledger, open.
+    pub ledger: Ledger,
+    /// The engine, started, with `receivables` among its projections.
+    pub engine: Engine,
+    /// Receivable items and aging.
+    pub receivables: Handle<Receivables>,
+    /// API tokens.
+    pub tokens: TokenStore,
+    /// The limits of requests.
+    pub limits: Limits,
+    /// The clock for "today".
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    /// The state of a server on `parts`; starts the head watcher.
+    pub fn new(parts: Parts) -> std::io::Result<AppState> {
+        Ok(AppState {
+            head: HeadWatch::start(parts.ledger.clone())?,
+            subscriptions: AtomicUsize::new(0),
+            metrics: Metrics::default(),
+            rate: RateLimiter::new(parts.limits.requests_per_second_per_token),
+            ledger: parts.ledger,
+            engine: parts.engine,
+            receivables: parts.receivables,
+            tokens: parts.tokens,
+            limits: parts.limits,
+            clock: parts.clock,
+        })
+    }
 }

@@ -470,6 +470,19 @@ impl Ledger {
         self.inner.shared.head()
     }
 
+    /// The durable head once it is past `position`, or as it is after
+    /// `timeout` (for followers that wait without reading: a server
+    /// waking its subscribers).
+    pub fn wait_head_past(&self, position: u64, timeout: Duration) -> Head {
+        let shared = &self.inner.shared;
+        let head = shared.head.lock().unwrap_or_else(|e| e.into_inner());
+        let (head, _) = shared
+            .head_changed
+            .wait_timeout_while(head, timeout, |h| h.position <= position)
+            .unwrap_or_else(|e| e.into_inner());
+        *head
+    }
+
     /// Up to `limit` durable events from `from` (1-based) on, in order.
     /// Right after open, waits for the scrub to have checked them.
     pub fn read(&self, from: u64, limit: usize) -> Result<Vec<StoredEvent>, LogError> {

@@ -72,14 +72,35 @@ pub struct Args {
     /// Measure the large ledger only.
     #[arg(long)]
     skip_demo: bool,
+    /// The phases run on each ledger, in this order.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = Phase::ALL)]
+    phases: Vec<Phase>,
+    /// Aging requests timed alone, one after another.
+    #[arg(long, default_value_t = 100)]
+    aging_requests: usize,
+}
+
+/// A phase of the benchmark on one ledger.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// `ledgerHead` per second.
+    Trivial,
+    /// Aging alone, one request after another.
+    Aging,
+    /// `receivePayment` per second.
+    Commands,
+    /// Aging on one connection while the others send commands.
+    Load,
+}
+
+impl Phase {
+    const ALL: [Phase; 4] = [Phase::Trivial, Phase::Aging, Phase::Commands, Phase::Load];
 }
 
 /// How long the read models may take to catch up with a fresh ledger.
 const CATCH_UP_MAX: Duration = Duration::from_secs(3_600);
 /// A rate limit no benchmark reaches (requests per second per token).
 const RATE_UNLIMITED: u32 = 1_000_000_000;
-/// Aging requests timed alone, one after another.
-const AGING_ALONE: usize = 100;
 /// Warm-up before each throughput phase.
 const WARM_UP: Duration = Duration::from_secs(1);
 /// The thread name of the server's runtime.
@@ -89,6 +110,7 @@ const CLIENT_THREADS: &str = "api-client";
 
 /// Runs the benchmark.
 pub fn api(args: &Args) -> Result<()> {
+    host_load();
     let client = Client::start(args.client_threads)?;
     if !args.skip_demo {
         measure(&client, args, &FixtureConfig::demo(), "demo")?;
@@ -98,7 +120,17 @@ pub fn api(args: &Args) -> Result<()> {
     if args.import_commands > 0 {
         import_bench(&built, args.import_commands)?;
     }
+    host_load();
     Ok(())
+}
+
+/// The host's load average over the last minute, as `/proc/loadavg`
+/// says it (the machine is shared: figures move with it).
+fn host_load() {
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    if let Some(last_minute) = load.split_whitespace().next() {
+        bench("host_load_avg_1min", last_minute);
+    }
 }
 
 /// `1m` for 1,000,000 events, `300k`, or the number itself.
@@ -120,6 +152,7 @@ struct Built {
 
 /// Builds the ledger of `config`, serves it and runs every phase on it.
 fn measure(client: &Client, args: &Args, config: &FixtureConfig, label: &str) -> Result<Built> {
+    eprintln!("api: {label} ledger: building ({} events)", config.events);
     let built = build(config)?;
     bench(
         &format!("graphql_ledger_events_{label}"),
@@ -262,10 +295,16 @@ enum Kind {
     Command,
     /// The full aging report with default arguments.
     Aging,
+    /// The same report, only its totals selected: the read model's work
+    /// and the HTTP round trip without the rows' GraphQL values and JSON.
+    AgingTotals,
 }
 
 /// The aging report as a client shows it: every row and total.
 const AGING_QUERY: &str = "{ aging { asOfDate knownAtPosition knownAtHash buckets { label } rows { key name currency amounts total unallocated disputed net } totals { currency amounts total unallocated disputed net } } }";
+/// The aging report's totals only.
+const AGING_TOTALS_QUERY: &str =
+    "{ aging { knownAtPosition totals { currency amounts total unallocated disputed net } } }";
 
 /// Sends requests on a pool of keep-alive connections.
 struct Driver {
@@ -300,6 +339,7 @@ impl Driver {
         match kind {
             Kind::Trivial => r#"{"query":"{ ledgerHead { position } }"}"#.into(),
             Kind::Aging => serde_json::json!({ "query": AGING_QUERY }).to_string(),
+            Kind::AgingTotals => serde_json::json!({ "query": AGING_TOTALS_QUERY }).to_string(),
             Kind::Command => self.command_body(n),
         }
     }
@@ -388,16 +428,38 @@ struct Phases<'a> {
 
 impl Phases<'_> {
     fn run(&self) -> Result<()> {
-        let trivial = self.throughput(Kind::Trivial, "trivial")?;
-        bench(&self.name("graphql_trivial_per_s"), trivial);
-        self.aging_alone()?;
-        let commands = self.throughput(Kind::Command, "commands")?;
-        bench(&self.name("graphql_commands_per_s"), commands);
-        bench(
-            &self.name("graphql_commands_vs_trivial_ratio"),
-            ratio(commands, trivial),
-        );
-        self.aging_under_load()
+        let phases = &self.args.phases;
+        let mut trivial = None;
+        if phases.contains(&Phase::Trivial) {
+            self.say("trivial");
+            let rate = self.throughput(Kind::Trivial, "trivial")?;
+            bench(&self.name("graphql_trivial_per_s"), rate);
+            trivial = Some(rate);
+        }
+        if phases.contains(&Phase::Aging) {
+            self.say("aging alone");
+            self.aging_alone()?;
+        }
+        if phases.contains(&Phase::Commands) {
+            self.say("commands");
+            let commands = self.throughput(Kind::Command, "commands")?;
+            bench(&self.name("graphql_commands_per_s"), commands);
+            if let Some(trivial) = trivial {
+                let name = self.name("graphql_commands_vs_trivial_ratio");
+                bench(&name, ratio(commands, trivial));
+            }
+        }
+        if phases.contains(&Phase::Load) {
+            self.say("aging under load");
+            self.aging_under_load()?;
+        }
+        Ok(())
+    }
+
+    /// Says on stderr which phase starts (for `perf record -p` to wait
+    /// for).
+    fn say(&self, phase: &str) {
+        eprintln!("api: {} ledger: {phase}", self.label);
     }
 
     /// `name_<label>`.
@@ -437,16 +499,22 @@ impl Phases<'_> {
         Ok(rate(requests, elapsed))
     }
 
-    /// Aging requests one after another, nothing else running.
+    /// Aging requests one after another, nothing else running: the full
+    /// report, then its totals only.
     fn aging_alone(&self) -> Result<()> {
-        let driver = &self.driver;
-        let times = self.client.runtime.block_on(async {
-            driver.sequential(Kind::Aging, 5).await?;
-            driver.sequential(Kind::Aging, AGING_ALONE).await
-        })?;
-        let (p50, p99) = p50_p99(times);
-        bench(&self.name("graphql_aging_alone_ms_p50"), p50);
-        bench(&self.name("graphql_aging_alone_ms_p99"), p99);
+        let (driver, count) = (&self.driver, self.args.aging_requests.max(1));
+        for (kind, name) in [
+            (Kind::Aging, "graphql_aging_alone_ms"),
+            (Kind::AgingTotals, "graphql_aging_totals_only_alone_ms"),
+        ] {
+            let times = self.client.runtime.block_on(async {
+                driver.sequential(kind, 5).await?;
+                driver.sequential(kind, count).await
+            })?;
+            let (p50, p99) = p50_p99(times);
+            bench(&self.name(&format!("{name}_p50")), p50);
+            bench(&self.name(&format!("{name}_p99")), p99);
+        }
         Ok(())
     }
 
@@ -584,6 +652,7 @@ const IMPORT_IN_FLIGHT: usize = 8;
 /// Writes `commands` `receivePayment` lines over the ledger's customers,
 /// then imports them into it (the server stopped).
 fn import_bench(built: &Built, commands: usize) -> Result<()> {
+    eprintln!("api: import of {commands} commands");
     let path = built.dir.path().join("import.jsonl");
     write_import_file(&path, &built.customers, commands)?;
     let reader = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(&path)?);

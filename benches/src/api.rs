@@ -2,7 +2,7 @@
 //! `arledger` library's router, served by `axum::serve` on a loopback TCP
 //! port, on a multi-threaded tokio runtime of its own as `arledger serve`
 //! runs it) over a fixture ledger built through the bulk path, driven by
-//! 64 HTTP/1.1 keep-alive connections of a `reqwest` client on another
+//! 64 HTTP/1.1 keep-alive connections of a hyper client on another
 //! tokio runtime in the same process. Measured on the demo ledger and on
 //! one of `--events` events, each in the same run:
 //!
@@ -40,7 +40,10 @@ use arledger_core::log::{BatchResult, Ledger, LedgerOptions, Submission};
 use arledger_fixtures::{FixtureConfig, populate};
 use arledger_projections::engine::Engine;
 use arledger_projections::receivables::Receivables;
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::{self, SendRequest};
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use rust_decimal::Decimal;
 use tokio::runtime::Runtime;
 use uuid::Uuid;
@@ -306,32 +309,48 @@ const AGING_QUERY: &str = "{ aging { asOfDate knownAtPosition knownAtHash bucket
 const AGING_TOTALS_QUERY: &str =
     "{ aging { knownAtPosition totals { currency amounts total unallocated disputed net } } }";
 
-/// Sends requests on a pool of keep-alive connections.
+/// Sends requests, each connection a keep-alive HTTP/1.1 connection of
+/// its own.
 struct Driver {
-    http: reqwest::Client,
-    url: String,
+    address: SocketAddr,
+    host: String,
     authorization: String,
     customers: Arc<Vec<CustomerId>>,
     /// Distinguishes this run's command and payment ids.
     run: u64,
     /// Requests made so far (numbers each command).
     sent: AtomicU64,
+    /// The size of the last response's body.
+    last_bytes: AtomicU64,
 }
+
+/// One client connection.
+type Connection = SendRequest<Full<Bytes>>;
 
 impl Driver {
     fn new(address: &SocketAddr, token: &str, customers: &Arc<Vec<CustomerId>>) -> Result<Driver> {
-        let http = reqwest::Client::builder()
-            .pool_max_idle_per_host(usize::MAX)
-            .tcp_nodelay(true)
-            .build()?;
         Ok(Driver {
-            http,
-            url: format!("http://{address}/graphql"),
+            address: *address,
+            host: address.to_string(),
             authorization: format!("Bearer {token}"),
             customers: Arc::clone(customers),
             run: Uuid::new_v4().as_u64_pair().0,
             sent: AtomicU64::new(0),
+            last_bytes: AtomicU64::new(0),
         })
+    }
+
+    /// Opens a connection to the server (its I/O driven by a task of the
+    /// client's runtime).
+    async fn connect(&self) -> Result<Connection> {
+        let stream = tokio::net::TcpStream::connect(self.address).await?;
+        stream.set_nodelay(true)?;
+        let io = hyper_util::rt::TokioIo::new(stream);
+        let (sender, connection) = http1::handshake(io).await?;
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        Ok(sender)
     }
 
     /// The body of the `n`th request of `kind`.
@@ -358,18 +377,19 @@ impl Driver {
         )
     }
 
-    /// One request; its latency, or why it failed.
-    async fn request(&self, kind: Kind) -> Result<Duration> {
+    /// One request on `connection`; its latency, or why it failed.
+    async fn request(&self, connection: &mut Connection, kind: Kind) -> Result<Duration> {
         let body = self.body(kind, self.sent.fetch_add(1, Ordering::Relaxed));
-        let started = Instant::now();
-        let response = (self.http.post(&self.url))
+        let request = hyper::Request::post("/graphql")
+            .header(HOST, &self.host)
             .header(AUTHORIZATION, &self.authorization)
             .header(CONTENT_TYPE, "application/json")
-            .body(body)
-            .send()
-            .await?;
+            .body(Full::new(Bytes::from(body)))?;
+        let started = Instant::now();
+        connection.ready().await?;
+        let response = connection.send_request(request).await?;
         let status = response.status();
-        let bytes = response.bytes().await?;
+        let bytes = response.into_body().collect().await?.to_bytes();
         let elapsed = started.elapsed();
         if !status.is_success() || bytes.windows(8).any(|w| w == b"\"errors\"") {
             let shown = &bytes[..bytes.len().min(400)];
@@ -378,14 +398,18 @@ impl Driver {
                 String::from_utf8_lossy(shown)
             );
         }
+        self.last_bytes
+            .store(u64::try_from(bytes.len())?, Ordering::Relaxed);
         Ok(elapsed)
     }
 
-    /// Requests of `kind` one after another until `until`; their latencies.
+    /// Requests of `kind` one after another on a connection of their own
+    /// until `until`; their latencies.
     async fn connection(self: Arc<Self>, kind: Kind, until: Instant) -> Result<Vec<Duration>> {
+        let mut connection = self.connect().await?;
         let mut times = Vec::new();
         while Instant::now() < until {
-            times.push(self.request(kind).await?);
+            times.push(self.request(&mut connection, kind).await?);
         }
         Ok(times)
     }
@@ -408,11 +432,13 @@ impl Driver {
         Ok(times)
     }
 
-    /// `count` requests of `kind` one after another; their latencies.
+    /// `count` requests of `kind` one after another on one connection;
+    /// their latencies.
     async fn sequential(&self, kind: Kind, count: usize) -> Result<Vec<Duration>> {
+        let mut connection = self.connect().await?;
         let mut times = Vec::with_capacity(count);
         for _ in 0..count {
-            times.push(self.request(kind).await?);
+            times.push(self.request(&mut connection, kind).await?);
         }
         Ok(times)
     }
@@ -504,16 +530,18 @@ impl Phases<'_> {
     fn aging_alone(&self) -> Result<()> {
         let (driver, count) = (&self.driver, self.args.aging_requests.max(1));
         for (kind, name) in [
-            (Kind::Aging, "graphql_aging_alone_ms"),
-            (Kind::AgingTotals, "graphql_aging_totals_only_alone_ms"),
+            (Kind::Aging, "graphql_aging_alone"),
+            (Kind::AgingTotals, "graphql_aging_totals_only_alone"),
         ] {
             let times = self.client.runtime.block_on(async {
                 driver.sequential(kind, 5).await?;
                 driver.sequential(kind, count).await
             })?;
             let (p50, p99) = p50_p99(times);
-            bench(&self.name(&format!("{name}_p50")), p50);
-            bench(&self.name(&format!("{name}_p99")), p99);
+            bench(&self.name(&format!("{name}_ms_p50")), p50);
+            bench(&self.name(&format!("{name}_ms_p99")), p99);
+            let bytes = driver.last_bytes.load(Ordering::Relaxed);
+            bench(&self.name(&format!("{name}_response_bytes")), bytes);
         }
         Ok(())
     }

@@ -171,6 +171,7 @@ fn measure(client: &Client, args: &Args, config: &FixtureConfig, label: &str) ->
     let driver = Arc::new(Driver::new(&server.address, &token, &built.customers)?);
     let phases = Phases {
         client,
+        ledger: &built.ledger,
         driver,
         args,
         label,
@@ -447,6 +448,7 @@ impl Driver {
 /// The phases on one ledger.
 struct Phases<'a> {
     client: &'a Client,
+    ledger: &'a Ledger,
     driver: Arc<Driver>,
     args: &'a Args,
     label: &'a str,
@@ -464,7 +466,7 @@ impl Phases<'_> {
         }
         if phases.contains(&Phase::Aging) {
             self.say("aging alone");
-            self.aging_alone()?;
+            self.aging_alone("")?;
         }
         if phases.contains(&Phase::Commands) {
             self.say("commands");
@@ -476,8 +478,14 @@ impl Phases<'_> {
             }
         }
         if phases.contains(&Phase::Load) {
+            // The commands appended so far grew the ledger (payments left
+            // on account): aging alone is timed again on it, after the load.
+            let head = self.ledger.head().position;
+            bench(&self.name("graphql_ledger_events_at_load"), head);
             self.say("aging under load");
             self.aging_under_load()?;
+            self.say("aging alone after the load");
+            self.aging_alone("_after_load")?;
         }
         Ok(())
     }
@@ -526,12 +534,15 @@ impl Phases<'_> {
     }
 
     /// Aging requests one after another, nothing else running: the full
-    /// report, then its totals only.
-    fn aging_alone(&self) -> Result<()> {
+    /// report, then its totals only (figures named with `suffix`).
+    fn aging_alone(&self, suffix: &str) -> Result<()> {
         let (driver, count) = (&self.driver, self.args.aging_requests.max(1));
         for (kind, name) in [
-            (Kind::Aging, "graphql_aging_alone"),
-            (Kind::AgingTotals, "graphql_aging_totals_only_alone"),
+            (Kind::Aging, format!("graphql_aging_alone{suffix}")),
+            (
+                Kind::AgingTotals,
+                format!("graphql_aging_totals_only_alone{suffix}"),
+            ),
         ] {
             let times = self.client.runtime.block_on(async {
                 driver.sequential(kind, 5).await?;
@@ -550,14 +561,21 @@ impl Phases<'_> {
     /// others send commands.
     fn aging_under_load(&self) -> Result<()> {
         let (driver, connections) = (&self.driver, self.args.connections);
+        let before = ThreadCpu::now();
         let started = Instant::now();
         let until = started + self.seconds();
         let (commands, aging) = self.client.runtime.block_on(async {
-            let aging = Arc::clone(driver).connection(Kind::Aging, until);
+            let aging = tokio::spawn(Arc::clone(driver).connection(Kind::Aging, until));
             tokio::join!(driver.load(Kind::Command, connections, until), aging)
         });
         let elapsed = started.elapsed();
-        let (commands, aging) = (commands?, aging?);
+        let (commands, aging) = (commands?, aging??);
+        let requests = u64::try_from(commands.len() + aging.len())?;
+        let name = self.name("graphql_load_cpu_us_per_request");
+        bench(
+            &name,
+            before.per_request(&ThreadCpu::now(), elapsed, requests),
+        );
         bench(&self.name("graphql_aging_under_load_requests"), aging.len());
         let (p50, p99) = p50_p99(aging);
         bench(&self.name("graphql_aging_ms_p50"), p50);

@@ -1,23 +1,33 @@
 //! `api`: the GraphQL server as its clients see it. The real server (the
 //! `arledger` library's router, served by `axum::serve` on a loopback TCP
 //! port, on a multi-threaded tokio runtime of its own as `arledger serve`
-//! runs it) over a fixture ledger built through the bulk path, driven by
-//! 64 HTTP/1.1 keep-alive connections of a hyper client on another
-//! tokio runtime in the same process. Measured on the demo ledger and on
-//! one of `--events` events, each in the same run:
+//! runs it, its state assembled as `serve`'s `start_state` does) over a
+//! fixture ledger built through the bulk path, driven by 64 HTTP/1.1
+//! keep-alive connections of a hyper client on another tokio runtime
+//! (`--client-threads`, one worker by default) in the same process. In
+//! process rather than a separate one: on the 2-core host a client process
+//! would compete for the same two cores anyway, and here one read of
+//! `/proc` tells the server's threads' CPU from the client's (the
+//! `…_cpu_us_per_request` figures). Measured on the demo ledger and on one
+//! of `--events` events, each in the same run:
 //!
 //! - `{ ledgerHead { position } }` per second: the HTTP stack and the
 //!   GraphQL executor alone, the base the others are compared with;
+//! - `aging` (default arguments: today, everything known, the full
+//!   report) latency alone, one request after another on one connection,
+//!   and the same report with only its totals selected (the read model
+//!   and the round trip without the rows' GraphQL values and JSON);
 //! - `receivePayment` per second, each a new command acknowledged once
 //!   durable (the ledger's group commit gathers the 64 connections'
 //!   commands into shared commits);
-//! - `aging` (default arguments: today, everything known, the full
-//!   report) latency, alone on one connection, then on one connection while
-//!   the 64 others send commands;
+//! - `aging` latency on a 65th connection while the 64 others send
+//!   commands, then alone again on the ledger those commands grew (every
+//!   payment stays on account, which aging sums);
 //! - the CPU each kind of thread spends per request.
 //!
-//! Then, on the large ledger with the server stopped, importing a JSON-lines
-//! file of `receivePayment` commands through the bulk path.
+//! Then, on the large ledger with the server stopped, importing a
+//! JSON-lines file of `receivePayment` commands through the bulk path
+//! (see [`import_until_merged`]).
 
 use std::io::{BufRead, BufWriter, Write};
 use std::net::SocketAddr;

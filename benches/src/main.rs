@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod api;
 mod readmodels;
 
 use anyhow::{Context, Result, bail};
@@ -93,6 +94,10 @@ enum Bench {
         #[arg(long, default_value_t = 300_000)]
         commands: usize,
     },
+    /// The GraphQL server over HTTP: trivial queries, `receivePayment`
+    /// commands and aging from 64 connections, on the demo ledger and a
+    /// large one; then importing a JSON-lines file of commands.
+    Api(api::Args),
 }
 
 /// The wall clock: benchmarks are binaries, so they may read it.
@@ -116,6 +121,7 @@ fn main() -> Result<()> {
         Bench::Rebuild { commands, runs } => rebuild(commands, runs),
         Bench::OpenOnce { path, head, strict } => open_once(&path, head, strict),
         Bench::Readmodels { events, seed, data } => readmodels::readmodels(events, seed, data),
+        Bench::Api(args) => api::api(&args),
     }
 }
 

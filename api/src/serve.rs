@@ -16,7 +16,7 @@ use anyhow::{Context, anyhow};
 use arledger::auth::{self, ADMIN_TOKEN_ENV, TokenStore};
 use arledger::server::limits::Limits;
 use arledger::server::router;
-use arledger::server::state::{AppState, Parts};
+use arledger::server::state::{AppState, Parts, start_read_models};
 use arledger_core::domain::Role;
 use arledger_core::log::Ledger;
 use arledger_fixtures::{FixtureConfig, populate};
@@ -200,19 +200,9 @@ fn demo(ledger: &Ledger) -> anyhow::Result<()> {
 
 /// The read models caught up, the tokens and the limits.
 fn start_state(ledger: Ledger, dir: &Path, limits: Limits) -> anyhow::Result<AppState> {
-    let mut builder = Engine::builder(&ledger);
-    let receivables = builder.add::<Receivables>()?;
-    let engine = builder.start()?;
-    let head = ledger.head().position;
     let mut progress = shared::Progress::start("read models");
-    loop {
-        progress.update(engine.applied(), head);
-        match engine.wait_for(head, Duration::from_millis(200)) {
-            Ok(()) => break,
-            Err(EngineError::Behind { .. }) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
+    let (engine, receivables) =
+        start_read_models(&ledger, |applied, head| progress.update(applied, head))?;
     progress.finish();
     let state = AppState::new(Parts {
         tokens: TokenStore::new(dir, std::env::var(ADMIN_TOKEN_ENV).ok()),

@@ -40,16 +40,13 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow, bail};
 use arledger::auth::TokenStore;
 use arledger::graphql::inputs::{CommandInput, ImportLine};
-use arledger::server::limits::{Limits, RateLimiter};
-use arledger::server::metrics::Metrics;
+use arledger::server::limits::Limits;
 use arledger::server::router;
-use arledger::server::state::AppState;
+use arledger::server::state::{AppState, Parts, start_read_models};
 use arledger_core::domain::Actor;
 use arledger_core::ids::CustomerId;
 use arledger_core::log::{BatchResult, Ledger, LedgerOptions, Submission};
 use arledger_fixtures::{FixtureConfig, populate};
-use arledger_projections::engine::Engine;
-use arledger_projections::receivables::Receivables;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::{self, SendRequest};
@@ -110,8 +107,6 @@ impl Phase {
     const ALL: [Phase; 4] = [Phase::Trivial, Phase::Aging, Phase::Commands, Phase::Load];
 }
 
-/// How long the read models may take to catch up with a fresh ledger.
-const CATCH_UP_MAX: Duration = Duration::from_secs(3_600);
 /// A rate limit no benchmark reaches (requests per second per token).
 const RATE_UNLIMITED: u32 = 1_000_000_000;
 /// Warm-up before each throughput phase.
@@ -217,24 +212,19 @@ fn build(config: &FixtureConfig) -> Result<Built> {
 /// benchmark reaches.
 fn app_state(built: &Built, token: &str) -> Result<AppState> {
     let ledger = built.ledger.clone();
-    let mut builder = Engine::builder(&ledger);
-    let receivables = builder.add::<Receivables>()?;
-    let engine = builder.start()?;
-    engine.wait_for(ledger.head().position, CATCH_UP_MAX)?;
+    let (engine, receivables) = start_read_models(&ledger, |_, _| {})?;
     let limits = Limits {
         requests_per_second_per_token: RATE_UNLIMITED,
         ..Limits::default()
     };
-    Ok(AppState {
+    Ok(AppState::new(Parts {
         tokens: TokenStore::new(built.dir.path(), Some(token.to_string())),
-        metrics: Metrics::default(),
-        rate: RateLimiter::new(limits.requests_per_second_per_token),
         limits,
         clock: Arc::new(SystemClock),
         ledger,
         engine,
         receivables,
-    })
+    })?)
 }
 
 /// The real server on a loopback port, on its own runtime (as many

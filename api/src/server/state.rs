@@ -6,7 +6,9 @@ use std::sync::atomic::AtomicUsize;
 
 use arledger_core::clock::Clock;
 use arledger_core::log::Ledger;
-use arledger_projections::engine::{Engine, Handle};
+use std::time::Duration;
+
+use arledger_projections::engine::{Engine, EngineError, Handle};
 use arledger_projections::receivables::Receivables;
 
 use crate::auth::TokenStore;
@@ -69,5 +71,29 @@ impl AppState {
             limits: parts.limits,
             clock: parts.clock,
         })
+    }
+}
+
+/// How often catching up reports its progress.
+const CATCH_UP_TICK: Duration = Duration::from_millis(200);
+
+/// Starts the engine with every read model the server serves and waits
+/// until it has applied the ledger's head, telling `progress` (applied,
+/// head) as it goes.
+pub fn start_read_models(
+    ledger: &Ledger,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<(Engine, Handle<Receivables>), EngineError> {
+    let mut builder = Engine::builder(ledger);
+    let receivables = builder.add::<Receivables>()?;
+    let engine = builder.start()?;
+    let head = ledger.head().position;
+    loop {
+        progress(engine.applied(), head);
+        match engine.wait_for(head, CATCH_UP_TICK) {
+            Ok(()) => return Ok((engine, receivables)),
+            Err(EngineError::Behind { .. }) => {}
+            Err(e) => return Err(e),
+        }
     }
 }

@@ -20,8 +20,6 @@ use arledger::server::state::{AppState, Parts, start_read_models};
 use arledger_core::domain::Role;
 use arledger_core::log::Ledger;
 use arledger_fixtures::{FixtureConfig, populate};
-use arledger_projections::engine::{Engine, EngineError};
-use arledger_projections::receivables::Receivables;
 use chrono::{SecondsFormat, Utc};
 
 use crate::shared::{self, DataDir, SystemClock};

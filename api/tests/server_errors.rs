@@ -4,14 +4,12 @@
 //! `client::assert_clean_error`, which every `Reply::code` runs), and a
 //! refused command appends nothing.
 //!
-//! Elsewhere: FORBIDDEN in `server_roles.rs`, RATE_LIMITED (too many
-//! WebSocket connections) in `server_hostile.rs`. Not produced: PROJECTION_LAG
-//! (the read models would have to stay behind for `projection_wait`, 5 s,
-//! and nothing from outside holds them back), RATE_LIMITED per token
-//! (20,000 requests per second, not settable from outside), UNAVAILABLE
-//! and TIMEOUT (a failing store, a 30 s request); CONCURRENCY_CONFLICT and
-//! UDI_MISMATCH cannot come from the API (no expected version, no UDI
-//! parsing yet).
+//! Elsewhere: FORBIDDEN in `server_roles.rs`; RATE_LIMITED (too many
+//! WebSocket connections, subscriptions) in `server_hostile.rs`;
+//! RATE_LIMITED per token, TIMEOUT and PROJECTION_LAG in
+//! `server_limits.rs`. Not produced by a test: UNAVAILABLE (a failing
+//! store or a stopped ledger); CONCURRENCY_CONFLICT and UDI_MISMATCH
+//! cannot come from the API (no expected version, no UDI parsing yet).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken expectations
 

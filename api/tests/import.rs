@@ -414,3 +414,54 @@ fn an_unusable_file_or_role_exits_2() {
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("is not a directory"), "{stderr}");
 }
+
+#[test]
+fn line_numbers_hold_across_batches_and_a_repeated_line_is_a_duplicate() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("ledger");
+    // 2,500 lines, in three batches of the bulk path: customers, three
+    // lines that are not JSON (at both sides of the first batch's end, and
+    // the last), and line 1,500 repeating line 1 exactly.
+    let customer = |n: u128| {
+        let fields = json!({"customerId": id(n), "name": format!("Clinic {n}"), "kind": "CLINIC", "region": "West", "salespersonId": "s-2"});
+        line("registerCustomer", n, fields)
+    };
+    let lines: Vec<String> = (1..=2_500u128)
+        .map(|n| match n {
+            1_000 | 1_001 | 2_500 => format!("not json {n}"),
+            1_500 => customer(1),
+            n => customer(n),
+        })
+        .collect();
+    let file = dir.path().join("customers.jsonl");
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let (code, stdout, stderr) = import(&data, &file, &[]);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("lines read:        2500 (0 blank)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("commands accepted: 2496 (2496 events appended)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("duplicates:        1\n"), "{stdout}");
+    let reported: Vec<&str> = reported(&stdout)
+        .iter()
+        .map(|l| l.split(':').next().unwrap())
+        .collect();
+    assert_eq!(
+        reported,
+        ["line 1000", "line 1001", "line 2500"],
+        "{stdout}"
+    );
+    let ledger = Ledger::open(&data, arledger_core::log::LedgerOptions::new(clock())).unwrap();
+    let found: Vec<String> = (ledger.read(1, 3_000).unwrap().iter())
+        .map(|e| e.command_id.0.to_string())
+        .collect();
+    let expected: Vec<String> = (1..=2_499u128)
+        .filter(|n| ![1_000, 1_001, 1_500].contains(n))
+        .map(|n| id(0xc000 + n))
+        .collect();
+    assert_eq!(found, expected);
+}

@@ -12,15 +12,15 @@
 //! used, or the ledger failed.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, IsTerminal, Read};
+use std::io::{self, BufRead, BufReader, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
-use arledger::import::{ImportProgress, ImportSummary, import};
+use arledger::import::{BATCH_LINES_MAX, ImportProgress, ImportSummary, import};
 use arledger_core::domain::{Actor, Role};
-use arledger_core::log::Ledger;
+use arledger_core::log::{Ledger, LedgerOptions};
 use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::shared::{self, DataDir};
@@ -62,7 +62,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let head = ledger.head().position;
     drop(ledger);
     let summary = result?;
-    print_summary(&summary, &actor, head, elapsed);
+    print_summary(&summary, &actor, head, elapsed)?;
     Ok(if summary.all_good() {
         ExitCode::SUCCESS
     } else {
@@ -70,25 +70,31 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// The input as a buffered reader, and its line count when it is a file
-/// (for the progress bar; standard input shows bytes instead).
+/// The input as a buffered reader, and its line count when it is a
+/// regular file (for the progress bar; standard input and pipes, which
+/// can be read only once, show bytes instead).
 fn open_input(path: &Path) -> anyhow::Result<(Box<dyn BufRead + Send>, Option<u64>)> {
     if path.as_os_str() == "-" {
         let stdin = BufReader::with_capacity(READ_BUFFER_BYTES, io::stdin());
         return Ok((Box::new(stdin), None));
     }
     let cannot = || format!("cannot read the import file {}", path.display());
-    if std::fs::metadata(path).with_context(cannot)?.is_dir() {
+    let meta = std::fs::metadata(path).with_context(cannot)?;
+    if meta.is_dir() {
         return Err(anyhow!(
             "{} is a directory: give a JSON-lines file (or - for standard input)",
             path.display()
         ));
     }
-    let lines = count_lines(File::open(path).with_context(cannot)?).with_context(cannot)?;
+    let lines = if meta.is_file() {
+        Some(count_lines(File::open(path).with_context(cannot)?).with_context(cannot)?)
+    } else {
+        None
+    };
     let file = File::open(path).with_context(cannot)?;
     Ok((
         Box::new(BufReader::with_capacity(READ_BUFFER_BYTES, file)),
-        Some(lines),
+        lines,
     ))
 }
 
@@ -117,9 +123,15 @@ fn open_or_create(dir: &Path) -> anyhow::Result<Ledger> {
             .with_context(|| format!("cannot create the data directory {}", dir.display()))?,
         Err(e) => return Err(anyhow!("cannot use {}: {e}", dir.display())),
     }
+    // Commits of at most one batch, as the benchmarks' bulk path: a larger
+    // commit is no faster to append, and answering a repeated command id
+    // (the next import of the same file) reads its whole commit back.
+    let options = LedgerOptions {
+        commit_commands_max: BATCH_LINES_MAX,
+        ..shared::ledger_options()
+    };
     let spinner = shared::Progress::start("import");
-    let ledger =
-        Ledger::open(dir, shared::ledger_options()).map_err(|e| shared::open_error(dir, e));
+    let ledger = Ledger::open(dir, options).map_err(|e| shared::open_error(dir, e));
     spinner.finish();
     ledger
 }
@@ -139,12 +151,14 @@ impl ImportBar {
             ProgressDrawTarget::hidden()
         };
         let template = match total_lines {
-            Some(_) => "import {wide_bar} {pos}/{len} lines ({per_sec}, {eta} left)",
-            None => "{spinner} import: {pos} lines, {msg} read ({per_sec})",
+            Some(_) => "import {wide_bar} {human_pos}/{human_len} lines ({eta} left)",
+            None => "{spinner} import: {human_pos} lines, {msg} read ({elapsed})",
         };
         let style =
             ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar());
-        let bar = ProgressBar::with_draw_target(total_lines, target).with_style(style);
+        let bar = ProgressBar::with_draw_target(total_lines, target)
+            .with_style(style)
+            .with_message(HumanBytes(0).to_string());
         bar.enable_steady_tick(Duration::from_millis(200));
         ImportBar {
             bar,
@@ -172,34 +186,64 @@ impl Drop for ImportBar {
     }
 }
 
-/// The summary on stdout, then every line that was not appended.
-fn print_summary(summary: &ImportSummary, actor: &Actor, head: u64, elapsed: Duration) {
+/// The summary on stdout, then every line that was not appended (one
+/// buffered writer: there may be a million of them). A reader that stops
+/// early (`| head`) is no error.
+fn print_summary(
+    summary: &ImportSummary,
+    actor: &Actor,
+    head: u64,
+    elapsed: Duration,
+) -> anyhow::Result<()> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    match write_summary(&mut out, summary, actor, head, elapsed).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            Err(anyhow!("cannot write the summary: {e}"))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn write_summary(
+    out: &mut impl Write,
+    summary: &ImportSummary,
+    actor: &Actor,
+    head: u64,
+    elapsed: Duration,
+) -> io::Result<()> {
     let millis = elapsed.as_millis().max(1);
     let rate = u128::from(summary.lines) * 1_000 / millis;
-    println!("imported as {} ({})", actor.user_id, actor.role);
-    println!(
+    writeln!(out, "imported as {} ({})", actor.user_id, actor.role)?;
+    writeln!(
+        out,
         "lines read:        {} ({} blank)",
         summary.lines, summary.blank
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "commands accepted: {} ({} events appended)",
         summary.accepted, summary.events_appended
-    );
-    println!("duplicates:        {}", summary.duplicates);
-    println!("refused:           {}", summary.refused.len());
-    println!("malformed:         {}", summary.malformed.len());
-    println!("log head:          position {head}");
-    println!("time:              {millis} ms ({rate} lines/s)");
+    )?;
+    writeln!(out, "duplicates:        {}", summary.duplicates)?;
+    writeln!(out, "refused:           {}", summary.refused.len())?;
+    writeln!(out, "malformed:         {}", summary.malformed.len())?;
+    writeln!(out, "log head:          position {head}")?;
+    writeln!(out, "time:              {millis} ms ({rate} lines/s)")?;
     if !summary.refused.is_empty() {
-        println!("refused lines:");
+        writeln!(out, "refused lines:")?;
     }
     for r in &summary.refused {
-        println!("  line {}: {} {}: {}", r.line, r.command, r.code, r.message);
+        writeln!(
+            out,
+            "  line {}: {} {}: {}",
+            r.line, r.command, r.code, r.message
+        )?;
     }
     if !summary.malformed.is_empty() {
-        println!("malformed lines:");
+        writeln!(out, "malformed lines:")?;
     }
     for m in &summary.malformed {
-        println!("  line {}: {}", m.line, m.reason);
+        writeln!(out, "  line {}: {}", m.line, m.reason)?;
     }
+    Ok(())
 }

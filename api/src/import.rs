@@ -195,44 +195,78 @@ struct ParsedBatch {
 type ParsedItem = Result<ParsedBatch, ImportError>;
 
 /// The parsing thread: reads lines, parses each into a submission, sends
-/// them on in batches. Ends at the end of the input, at a read error
-/// (sent on), or when the submitting side hangs up.
+/// them on in batches. Ends at the end of the input, at a read error (sent
+/// on after the lines read before it), or when the submitting side hangs
+/// up.
 fn parse_lines<R: BufRead>(mut reader: R, actor: &Actor, tx: &mpsc::SyncSender<ParsedItem>) {
-    let mut buf = Vec::new();
-    let (mut line_no, mut bytes_read) = (0u64, 0u64);
+    let mut input = Input {
+        buf: Vec::new(),
+        line_no: 0,
+        bytes_read: 0,
+    };
     loop {
+        let (batch, next) = input.next_batch(&mut reader, actor);
+        if !batch.lines.is_empty() && tx.send(Ok(batch)).is_err() {
+            return;
+        }
+        match next {
+            Next::More => {}
+            Next::End => return,
+            Next::Failed(e) => {
+                let _ = tx.send(Err(e));
+                return;
+            }
+        }
+    }
+}
+
+/// Where the parsing thread is in its input.
+struct Input {
+    buf: Vec<u8>,
+    line_no: u64,
+    bytes_read: u64,
+}
+
+/// What follows a batch.
+enum Next {
+    More,
+    End,
+    Failed(ImportError),
+}
+
+impl Input {
+    /// The next batch of lines, parsed, and what follows it.
+    fn next_batch<R: BufRead>(&mut self, reader: &mut R, actor: &Actor) -> (ParsedBatch, Next) {
         let mut batch = ParsedBatch {
-            first_line: line_no + 1,
+            first_line: self.line_no + 1,
             lines: Vec::with_capacity(BATCH_LINES_MAX),
             lines_read: 0,
             bytes_read: 0,
         };
-        let mut ended = false;
+        let mut next = Next::More;
         while batch.lines.len() < BATCH_LINES_MAX {
-            let read = match read_line_capped(&mut reader, &mut buf) {
-                Ok(read) => read,
+            let read = match read_line_capped(reader, &mut self.buf) {
+                Ok(Some(read)) => read,
+                Ok(None) => {
+                    next = Next::End;
+                    break;
+                }
                 Err(source) => {
-                    let line = line_no + 1;
-                    let _ = tx.send(Err(ImportError::Read { line, source }));
-                    return;
+                    let line = self.line_no + 1;
+                    next = Next::Failed(ImportError::Read { line, source });
+                    break;
                 }
             };
-            let Some(read) = read else {
-                ended = true;
-                break;
-            };
-            line_no += 1;
-            bytes_read += read.bytes;
+            self.line_no += 1;
+            self.bytes_read += read.bytes;
             batch.lines.push(if read.too_long {
                 Parsed::Malformed(format!("the line is longer than {LINE_BYTES_MAX} bytes"))
             } else {
-                parse_line(&buf, actor)
+                parse_line(&self.buf, actor)
             });
         }
-        (batch.lines_read, batch.bytes_read) = (line_no, bytes_read);
-        if (!batch.lines.is_empty() && tx.send(Ok(batch)).is_err()) || ended {
-            return;
-        }
+        (batch.lines_read, batch.bytes_read) = (self.line_no, self.bytes_read);
+        (batch, next)
     }
 }
 
@@ -518,6 +552,42 @@ mod tests {
         assert!(lines[0].2, "the long line is marked");
         assert_eq!(lines[0].1, u64::try_from(LINE_BYTES_MAX + 11).unwrap());
         assert_eq!(lines[1], (b"next".to_vec(), 5, false));
+    }
+
+    /// Reads nothing: fails.
+    struct Failing;
+
+    impl io::Read for Failing {
+        fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            Err(io::Error::other("the disk went away"))
+        }
+    }
+
+    #[test]
+    fn a_read_error_stops_the_import_after_appending_the_lines_before_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = std::sync::Arc::new(arledger_core::clock::ManualClock::new(
+            chrono::DateTime::UNIX_EPOCH,
+        ));
+        let ledger =
+            Ledger::open(dir.path(), arledger_core::log::LedgerOptions::new(clock)).unwrap();
+        let lines: String = (1..=3u128)
+            .map(|n| {
+                format!(
+                    "{{\"command\":\"registerCustomer\",\"commandId\":\"{}\",\"customerId\":\"{}\",\"name\":\"C{n}\",\"kind\":\"CLINIC\",\"region\":\"East\",\"salespersonId\":\"s-1\"}}\n",
+                    uuid::Uuid::from_u128(100 + n),
+                    uuid::Uuid::from_u128(n)
+                )
+            })
+            .collect();
+        let reader = io::BufReader::new(io::Read::chain(Cursor::new(lines), Failing));
+        let actor = arledger_core::sample::admin();
+        let result = import(&ledger, reader, &actor, |_| {});
+        assert!(
+            matches!(result, Err(ImportError::Read { line: 4, .. })),
+            "{result:?}"
+        );
+        assert_eq!(ledger.head().position, 3);
     }
 
     #[test]

@@ -32,7 +32,9 @@ type Line = (String, &'static [&'static str]);
 
 /// The import file: every line's text, and for each good line the event
 /// types it appends. Customer 1, order 2 (placed), shipment 3, invoice 4,
-/// payment 5, order 6 (held over the credit limit, then released).
+/// payment 5, order 6 (held over the credit limit, released, cancelled),
+/// credit note 7, recall 8, order 9 (held, rejected): every mutation of
+/// the contract, the ten that take plain arguments included.
 fn scenario() -> Vec<Line> {
     let c = id(1);
     [
@@ -40,6 +42,8 @@ fn scenario() -> Vec<Line> {
         sales_lines(&c),
         bad_lines(&c),
         later_lines(&c),
+        receivable_lines(&c),
+        recall_and_order_lines(&c),
     ]
     .concat()
 }
@@ -222,6 +226,130 @@ fn later_lines(c: &str) -> Vec<Line> {
     ]
 }
 
+/// Lines 22-29: master data changed, the dispute resolved, a credit note,
+/// a write-off and its recovery, a payment received and reversed.
+fn receivable_lines(c: &str) -> Vec<Line> {
+    vec![
+        (
+            line(
+                "updateCustomer",
+                22,
+                json!({"customerId": c, "region": "North", "taxId": "91310000MA1FL0000X"}),
+            ),
+            &["CustomerUpdated"],
+        ),
+        (
+            line(
+                "setPaymentTerms",
+                23,
+                json!({"customerId": c, "contractId": "C-7", "terms": {"installments": [{"sharePercent": "30", "days": 0, "after": "INVOICE"}, {"sharePercent": "70", "days": 60, "after": "ACCEPTANCE"}]}}),
+            ),
+            &["PaymentTermsSet"],
+        ),
+        (
+            line(
+                "resolveDispute",
+                24,
+                json!({"invoiceId": id(4), "outcome": "accepted as is", "resolvedOn": "2026-03-12"}),
+            ),
+            &["DisputeResolved"],
+        ),
+        (
+            line(
+                "issueCreditNote",
+                25,
+                json!({"creditNoteId": id(7), "invoiceId": id(4), "amount": "90.00", "reason": "PRICE_ADJUSTMENT", "issuedOn": "2026-03-13"}),
+            ),
+            &["CreditNoteIssued"],
+        ),
+        (
+            line(
+                "writeOffInvoice",
+                26,
+                json!({"invoiceId": id(4), "amount": "50.00", "reason": "small balance", "writtenOffOn": "2026-03-14"}),
+            ),
+            &["InvoiceWrittenOff"],
+        ),
+        (
+            line(
+                "recoverWriteOff",
+                27,
+                json!({"invoiceId": id(4), "amount": "20.00", "recoveredOn": "2026-03-15"}),
+            ),
+            &["WriteOffRecovered"],
+        ),
+        // A second payment, reversed: reversing the first would change why
+        // line 11 is refused when the file is imported again.
+        (
+            line(
+                "receivePayment",
+                28,
+                json!({"paymentId": id(10), "customerId": c, "amount": "300.00", "currency": "CNY", "receivedOn": "2026-03-16", "method": "BANK_ACCEPTANCE_BILL", "bankReference": "BAB-1"}),
+            ),
+            &["PaymentReceived"],
+        ),
+        (
+            line(
+                "reversePayment",
+                29,
+                json!({"paymentId": id(10), "reason": "bounced", "reversedOn": "2026-03-17"}),
+            ),
+            &["PaymentReversed"],
+        ),
+    ]
+}
+
+/// Lines 30-35: a recall acknowledged and units returned; a held order
+/// rejected, the released one cancelled.
+fn recall_and_order_lines(c: &str) -> Vec<Line> {
+    vec![
+        (
+            line(
+                "issueRecall",
+                30,
+                json!({"recallId": id(8), "gtin": GTIN, "lots": ["L1"], "class": "II", "reason": "battery", "issuedOn": "2026-03-17"}),
+            ),
+            &["RecallIssued"],
+        ),
+        (
+            line(
+                "acknowledgeRecall",
+                31,
+                json!({"recallId": id(8), "customerId": c, "acknowledgedOn": "2026-03-18"}),
+            ),
+            &["RecallNoticeAcknowledged"],
+        ),
+        (
+            line(
+                "recordRecallReturn",
+                32,
+                json!({"recallId": id(8), "customerId": c, "quantity": 2, "returnedOn": "2026-03-19"}),
+            ),
+            &["RecallUnitsReturned"],
+        ),
+        (
+            line(
+                "placeOrder",
+                33,
+                json!({"orderId": id(9), "number": "SO-3", "customerId": c, "currency": "CNY", "placedOn": "2026-03-20", "lines": [{"lineNo": 1, "gtin": GTIN, "quantity": 50, "unitPrice": "10000.00"}]}),
+            ),
+            &["OrderPlaced", "OrderHeld"],
+        ),
+        (
+            line("rejectOrder", 34, json!({"orderId": id(9)})),
+            &["OrderRejected"],
+        ),
+        (
+            line(
+                "cancelOrder",
+                35,
+                json!({"orderId": id(6), "reason": "customer withdrew"}),
+            ),
+            &["OrderCancelled"],
+        ),
+    ]
+}
+
 fn write_file(dir: &Path, lines: &[Line]) -> std::path::PathBuf {
     let text: Vec<&str> = lines.iter().map(|(l, _)| l.as_str()).collect();
     let path = dir.join("commands.jsonl");
@@ -253,7 +381,7 @@ fn reported(stdout: &str) -> Vec<&str> {
 
 fn check_report(stdout: &str, accepted: usize, duplicates: usize) {
     assert!(
-        stdout.contains("lines read:        21 (1 blank)"),
+        stdout.contains("lines read:        35 (1 blank)"),
         "{stdout}"
     );
     assert!(
@@ -333,18 +461,19 @@ fn good_lines_are_appended_the_others_reported_and_a_second_run_appends_nothing(
     let file = write_file(dir.path(), &lines);
     let actor = ["--user", "migration", "--role", "finance_manager"];
 
-    let (code, stdout, stderr) = import(&data, &file, &actor);
-    assert_eq!(code, Some(1), "{stdout}{stderr}");
-    check_report(&stdout, 14, 0);
+    let (code, first, stderr) = import(&data, &file, &actor);
+    assert_eq!(code, Some(1), "{first}{stderr}");
+    check_report(&first, 28, 0);
     check_ledger(&data, &lines);
 
-    let (code, stdout, stderr) = import(&data, &file, &actor);
-    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    let (code, second, stderr) = import(&data, &file, &actor);
+    assert_eq!(code, Some(1), "{second}{stderr}");
     assert!(
-        stdout.contains("commands accepted: 0 (0 events appended)"),
-        "{stdout}"
+        second.contains("commands accepted: 0 (0 events appended)"),
+        "{second}"
     );
-    check_report(&stdout, 0, 14);
+    check_report(&second, 0, 28);
+    assert_eq!(reported(&first), reported(&second));
     check_ledger(&data, &lines);
 }
 

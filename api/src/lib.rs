@@ -6,4 +6,5 @@
 
 pub mod auth;
 pub mod graphql;
+pub mod import;
 pub mod server;

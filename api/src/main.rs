@@ -11,8 +11,11 @@
 mod aging;
 mod aging_format;
 mod export;
+mod fixtures_cmd;
+mod import_cmd;
 mod serve;
 mod shared;
+mod token;
 mod verify;
 
 use std::process::ExitCode;
@@ -45,6 +48,14 @@ enum Command {
     Aging(aging::Args),
     /// The GraphQL server (with --demo: a demo company and a token per role).
     Serve(serve::Args),
+    /// Append the commands of a JSON-lines file (or - for standard input),
+    /// reporting every line refused or malformed; safe to run again.
+    Import(import_cmd::Args),
+    /// Make, list and revoke API tokens (only salted hashes are kept).
+    Token(token::Args),
+    /// Fill an empty ledger with a generated company (deterministic from
+    /// --seed).
+    Fixtures(fixtures_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +69,9 @@ fn main() -> ExitCode {
         Command::Export(args) => export::run(&args),
         Command::Aging(args) => aging::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Import(args) => import_cmd::run(&args),
+        Command::Token(args) => token::run(&args),
+        Command::Fixtures(args) => fixtures_cmd::run(&args),
     };
     shared::exit_code(result)
 }

@@ -87,8 +87,11 @@ pub(super) fn repeats_loop(shared: &Shared, queue: &Receiver<Reply>) {
 }
 
 /// Answers one reply: accepted and refused commands as decided, repeated
-/// command ids from their stored commits.
+/// command ids from their stored commits (each commit read once per
+/// reply, however many of its commands are repeated: a re-run import
+/// repeats them all).
 fn answer(shared: &Shared, done: Completion, decisions: Vec<Decision>) {
+    let mut commit: Option<StoredCommit> = None;
     let results = decisions
         .into_iter()
         .map(|d| match d {
@@ -99,10 +102,78 @@ fn answer(shared: &Shared, done: Completion, decisions: Vec<Decision>) {
                 body_hash,
                 user_id,
                 record,
-            } => repeat_outcome(shared, command_id, &body_hash, &user_id, record),
+            } => {
+                let repeat = Repeat {
+                    command_id,
+                    body_hash: &body_hash,
+                    user_id: &user_id,
+                    record,
+                };
+                repeat_outcome(shared, &mut commit, &repeat)
+            }
         })
         .collect::<Result<Vec<_>, LogError>>();
     complete(done, results);
+}
+
+/// A command id sent again, and what the ledger recorded for it.
+struct Repeat<'a> {
+    command_id: CommandId,
+    body_hash: &'a BodyHash,
+    user_id: &'a str,
+    record: CommandRecord,
+}
+
+/// What answering repeats needs of one stored commit.
+struct StoredCommit {
+    /// Its first position.
+    first: u64,
+    /// Each command's body hash.
+    commands: FxHashMap<CommandId, BodyHash>,
+    /// Each event's id and user, by position from `first`.
+    events: Vec<(EventId, String)>,
+}
+
+impl StoredCommit {
+    /// The commit holding `position` (checked: its CRC, and positions
+    /// following on from its first).
+    fn read(shared: &Shared, position: u64) -> Result<StoredCommit, LogError> {
+        let stored = shared.store.frames_from(position)?.next();
+        let Some((first, bytes)) = stored.transpose()? else {
+            return Err(LogError::Gap {
+                expected: position,
+                found: shared.head().position,
+            });
+        };
+        let frame = parse_stored(first, &bytes)?;
+        let mut events = Vec::with_capacity(frame.events.len());
+        for (expected, event) in (first..).zip(&frame.events) {
+            if event.parsed.position != expected {
+                return Err(LogError::Gap {
+                    expected,
+                    found: event.parsed.position,
+                });
+            }
+            events.push((event.parsed.event_id, event.parsed.user_id.to_string()));
+        }
+        let commands = frame
+            .commands
+            .iter()
+            .map(|c| (c.command_id, c.body_hash))
+            .collect();
+        Ok(StoredCommit {
+            first,
+            commands,
+            events,
+        })
+    }
+
+    /// Its events from `first` to `last`, if it holds them all.
+    fn events(&self, first: u64, last: u64) -> Option<&[(EventId, String)]> {
+        let from = to_usize(first.checked_sub(self.first)?);
+        let to = to_usize(last.checked_sub(self.first)?);
+        self.events.get(from..=to)
+    }
 }
 
 /// The answer to a repeated command id, from the original's commit (it is
@@ -110,53 +181,44 @@ fn answer(shared: &Shared, done: Completion, decisions: Vec<Decision>) {
 /// outcome if the same user sent the same body, else a refusal. Binding a
 /// command id to its user means that a body hash collision, which XXH3
 /// does not rule out against someone who crafts one, could only ever be
-/// used against one's own commands.
+/// used against one's own commands. `commit` keeps the last commit read.
 fn repeat_outcome(
     shared: &Shared,
-    command_id: CommandId,
-    body_hash: &BodyHash,
-    user_id: &str,
-    record: CommandRecord,
+    commit: &mut Option<StoredCommit>,
+    repeat: &Repeat<'_>,
 ) -> Result<Result<Outcome, CommandError>, LogError> {
-    let last_position = record.last_position();
-    let gap = |found: usize| LogError::Gap {
-        expected: record.first_position + len_u64(found),
-        found: last_position,
-    };
+    let (first, last) = (repeat.record.first_position, repeat.record.last_position());
     // The answer comes from the stored commit: right after open, only once
     // the scrub has checked it.
-    shared.wait_checked(last_position)?;
-    // A command's events all land in one commit.
-    let stored = shared.store.frames_from(record.first_position)?.next();
-    let Some((first, bytes)) = stored.transpose()? else {
-        return Err(gap(0));
+    shared.wait_checked(last)?;
+    let stored = match commit.take() {
+        Some(c) if c.events(first, last).is_some() => c,
+        // A command's events all land in one commit.
+        _ => StoredCommit::read(shared, first)?,
     };
-    let frame = parse_stored(first, &bytes)?;
-    let Some(entry) = frame.commands.iter().find(|c| c.command_id == command_id) else {
+    let stored = commit.insert(stored);
+    let Some(events) = stored.events(first, last) else {
+        return Err(LogError::Gap {
+            expected: first,
+            found: stored.first + len_u64(stored.events.len()),
+        });
+    };
+    let Some(body_hash) = stored.commands.get(&repeat.command_id) else {
         return Err(LogError::Decode {
-            position: record.first_position,
+            position: first,
             source: DecodeError::Malformed("the commit's command table lacks a command it holds"),
         });
     };
-    let events: Vec<&CanonicalRef<'_>> = frame
-        .events
-        .iter()
-        .map(|e| &e.parsed)
-        .filter(|e| (record.first_position..=last_position).contains(&e.position))
-        .collect();
-    if len_u64(events.len()) != u64::from(record.event_count) {
-        return Err(gap(events.len()));
-    }
-    let same_user = events.first().is_some_and(|e| e.user_id == user_id);
-    if entry.body_hash != *body_hash || !same_user {
+    let same_user = events.first().is_some_and(|(_, user)| user == repeat.user_id);
+    if body_hash != repeat.body_hash || !same_user {
         return Ok(Err(CommandError::IdempotencyMismatch {
-            command_id: command_id.to_string(),
+            command_id: repeat.command_id.to_string(),
         }));
     }
     Ok(Ok(Outcome {
-        first_position: record.first_position,
-        last_position,
-        event_ids: events.iter().map(|e| e.event_id).collect(),
+        first_position: first,
+        last_position: last,
+        event_ids: events.iter().map(|(id, _)| *id).collect(),
         duplicate: true,
     }))
 }

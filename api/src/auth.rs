@@ -6,7 +6,6 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
-use std::time::SystemTime;
 
 use arledger_core::domain::{Actor, Role};
 use arledger_core::ids::CustomerId;
@@ -116,7 +115,8 @@ pub fn read_tokens(path: &Path) -> Result<Vec<StoredToken>, TokenError> {
 }
 
 /// Writes the tokens (to a temporary file, then renamed over the old one,
-/// so a reader never sees half a file).
+/// so a reader never sees half a file). To change the list, use
+/// [`update_tokens`], which keeps other writers out meanwhile.
 pub fn write_tokens(path: &Path, tokens: &[StoredToken]) -> Result<(), TokenError> {
     let io = |source| TokenError::Io {
         path: path.into(),
@@ -126,9 +126,40 @@ pub fn write_tokens(path: &Path, tokens: &[StoredToken]) -> Result<(), TokenErro
         path: path.into(),
         reason: e.to_string(),
     })?;
-    let temporary = path.with_extension("json.tmp");
+    let temporary = path.with_extension(format!("json.{}.tmp", std::process::id()));
     std::fs::write(&temporary, text).map_err(io)?;
     std::fs::rename(&temporary, path).map_err(io)
+}
+
+/// Reads the tokens, lets `change` edit them, and writes them back, with
+/// an exclusive lock on `tokens.json.lock` throughout: two `token`
+/// commands at once (or one beside `serve --demo`) never lose an edit.
+/// An unchanged list is not written.
+pub fn update_tokens<T>(
+    path: &Path,
+    change: impl FnOnce(&mut Vec<StoredToken>) -> T,
+) -> Result<T, TokenError> {
+    let lock_path = path.with_extension("json.lock");
+    let io = |source| TokenError::Io {
+        path: lock_path.clone(),
+        source,
+    };
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(io)?;
+    lock.lock().map_err(io)?;
+    let before = read_tokens(path)?;
+    let mut tokens = before.clone();
+    let answer = change(&mut tokens);
+    if tokens != before {
+        write_tokens(path, &tokens)?;
+    }
+    // Dropping the file releases the lock.
+    drop(lock);
+    Ok(answer)
 }
 
 /// Makes a token for `user` in `role`: returns the token (to show once)
@@ -188,7 +219,7 @@ fn matches(stored: &StoredToken, token: &str) -> bool {
 pub struct TokenStore {
     path: PathBuf,
     admin_token: Option<String>,
-    cached: RwLock<(Option<SystemTime>, Vec<StoredToken>)>,
+    cached: RwLock<(Option<FileVersion>, Vec<StoredToken>)>,
 }
 
 impl TokenStore {
@@ -225,22 +256,41 @@ impl TokenStore {
         })
     }
 
-    /// Reads the file again if it changed since it was last read.
+    /// Reads the file again if it changed since it was last read: another
+    /// inode (every write renames a new file in), size or change time.
     fn refresh(&self) {
-        let modified = std::fs::metadata(&self.path)
-            .and_then(|m| m.modified())
-            .ok();
-        if self.cached.read().unwrap_or_else(|e| e.into_inner()).0 == modified && modified.is_some()
-        {
+        let seen = std::fs::metadata(&self.path)
+            .ok()
+            .map(|m| FileVersion::of(&m));
+        if self.cached.read().unwrap_or_else(|e| e.into_inner()).0 == seen && seen.is_some() {
             return;
         }
         match read_tokens(&self.path) {
-            Ok(tokens) => {
-                *self.cached.write().unwrap_or_else(|e| e.into_inner()) = (modified, tokens)
-            }
+            Ok(tokens) => *self.cached.write().unwrap_or_else(|e| e.into_inner()) = (seen, tokens),
             Err(e) => {
                 tracing::warn!(error = %e, "the token file could not be read; keeping the tokens read before")
             }
+        }
+    }
+}
+
+/// What tells one version of the token file from another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct FileVersion {
+    inode: u64,
+    size: u64,
+    changed: (i64, i64),
+    modified: (i64, i64),
+}
+
+impl FileVersion {
+    fn of(metadata: &std::fs::Metadata) -> FileVersion {
+        use std::os::unix::fs::MetadataExt;
+        FileVersion {
+            inode: metadata.ino(),
+            size: metadata.size(),
+            changed: (metadata.ctime(), metadata.ctime_nsec()),
+            modified: (metadata.mtime(), metadata.mtime_nsec()),
         }
     }
 }

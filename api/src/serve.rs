@@ -217,11 +217,6 @@ fn start_state(ledger: Ledger, dir: &Path, limits: Limits) -> anyhow::Result<App
 /// Mints a token per role for the demo (replacing the last demo's) and
 /// prints them. The sales token is one of the demo's salespeople.
 fn print_demo_tokens(ledger: &Ledger, dir: &Path) -> anyhow::Result<()> {
-    let path = auth::tokens_path(dir);
-    let mut stored: Vec<_> = auth::read_tokens(&path)?
-        .into_iter()
-        .filter(|t| !t.demo)
-        .collect();
     let salesperson = ledger.with_model(|m| {
         let mut people: Vec<&str> = m
             .customers
@@ -233,18 +228,26 @@ fn print_demo_tokens(ledger: &Ledger, dir: &Path) -> anyhow::Result<()> {
     });
     #[allow(clippy::disallowed_methods)] // a binary may read the wall clock
     let now = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
+    let minted: Vec<_> = Role::ALL
+        .into_iter()
+        .map(|role| {
+            let user = match (role, &salesperson) {
+                (Role::Sales, Some(person)) => person.clone(),
+                _ => format!("demo-{}", role.name().replace('_', "-")),
+            };
+            let (token, mut entry) = auth::mint(&user, role, Vec::new(), &now);
+            entry.demo = true;
+            (role, user, token, entry)
+        })
+        .collect();
+    auth::update_tokens(&auth::tokens_path(dir), |stored| {
+        stored.retain(|t| !t.demo);
+        stored.extend(minted.iter().map(|(.., entry)| entry.clone()));
+    })?;
     println!("demo tokens (send as Authorization: Bearer <token>):");
-    for role in Role::ALL {
-        let user = match (role, &salesperson) {
-            (Role::Sales, Some(person)) => person.clone(),
-            _ => format!("demo-{}", role.name().replace('_', "-")),
-        };
-        let (token, mut entry) = auth::mint(&user, role, Vec::new(), &now);
-        entry.demo = true;
-        stored.push(entry);
+    for (role, user, token, _) in &minted {
         println!("  {:<16} {token}   (user {user})", role.name());
     }
-    auth::write_tokens(&path, &stored)?;
     Ok(())
 }
 

@@ -95,13 +95,11 @@ fn create(args: &CreateArgs) -> anyhow::Result<()> {
     let dir = &args.data.path;
     data_dir(dir)?;
     let path = auth::tokens_path(dir);
-    let mut tokens = auth::read_tokens(&path)?;
     #[allow(clippy::disallowed_methods)] // a binary may read the wall clock
     let now = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
     let customers = args.customers.iter().copied().map(CustomerId).collect();
     let (token, stored) = auth::mint(&user, role, customers, &now);
-    tokens.push(stored.clone());
-    auth::write_tokens(&path, &tokens)?;
+    auth::update_tokens(&path, |tokens| tokens.push(stored.clone()))?;
     println!(
         "token {} for user {} (role {}), created {}:",
         stored.id, stored.user, stored.role, stored.created_at
@@ -185,21 +183,22 @@ fn row(token: &StoredToken) -> [String; 6] {
 /// Marks a token revoked.
 fn revoke(dir: &Path, id: &str) -> anyhow::Result<()> {
     let path = auth::tokens_path(dir);
-    let mut tokens = auth::read_tokens(&path)?;
-    let Some(token) = tokens.iter_mut().find(|t| t.id == id) else {
-        bail!(
+    let revoked = auth::update_tokens(&path, |tokens| {
+        let token = tokens.iter_mut().find(|t| t.id == id)?;
+        let was = token.revoked;
+        token.revoked = true;
+        Some((token.user.clone(), was))
+    })?;
+    match revoked {
+        None => bail!(
             "no token {id} in {} (arledger token list --data {} shows the ids)",
             path.display(),
             dir.display()
-        );
-    };
-    if token.revoked {
-        println!("token {id} was already revoked");
-        return Ok(());
+        ),
+        Some((_, true)) => println!("token {id} was already revoked"),
+        Some((user, false)) => {
+            println!("revoked token {id} (user {user}): it opens nothing from now on")
+        }
     }
-    token.revoked = true;
-    let user = token.user.clone();
-    auth::write_tokens(&path, &tokens)?;
-    println!("revoked token {id} (user {user}): it opens nothing from now on");
     Ok(())
 }

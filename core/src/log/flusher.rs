@@ -209,7 +209,9 @@ fn repeat_outcome(
             source: DecodeError::Malformed("the commit's command table lacks a command it holds"),
         });
     };
-    let same_user = events.first().is_some_and(|(_, user)| user == repeat.user_id);
+    let same_user = events
+        .first()
+        .is_some_and(|(_, user)| user == repeat.user_id);
     if body_hash != repeat.body_hash || !same_user {
         return Ok(Err(CommandError::IdempotencyMismatch {
             command_id: repeat.command_id.to_string(),

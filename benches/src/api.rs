@@ -27,25 +27,24 @@
 //!
 //! Then, on the large ledger with the server stopped, importing a
 //! JSON-lines file of `receivePayment` commands through the bulk path
-//! (see [`import_until_merged`]).
+//! (`arledger::import::import`), then the same file again (every line a
+//! duplicate).
 
-use std::io::{BufRead, BufWriter, Write};
+use std::io::{BufWriter, Write};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 use arledger::auth::TokenStore;
-use arledger::graphql::inputs::{CommandInput, ImportLine};
 use arledger::server::limits::Limits;
 use arledger::server::router;
 use arledger::server::state::{AppState, Parts, start_read_models};
 use arledger_core::domain::Actor;
 use arledger_core::ids::CustomerId;
-use arledger_core::log::{BatchResult, Ledger, LedgerOptions, Submission};
+use arledger_core::log::{Ledger, LedgerOptions};
 use arledger_fixtures::{FixtureConfig, populate};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -690,11 +689,6 @@ impl ThreadCpu {
     }
 }
 
-/// Commands in one batch of the import's bulk path.
-const IMPORT_BATCH: usize = 1_000;
-/// Import batches in flight at most (as the fixture's `populate`).
-const IMPORT_IN_FLIGHT: usize = 8;
-
 /// Writes `commands` `receivePayment` lines over the ledger's customers,
 /// then imports them into it (the server stopped).
 fn import_bench(built: &Built, commands: usize) -> Result<()> {
@@ -708,14 +702,30 @@ fn import_bench(built: &Built, commands: usize) -> Result<()> {
     };
     let head_before = built.ledger.head().position;
     let started = Instant::now();
-    let imported = import_until_merged(&built.ledger, reader, &actor)?;
+    let summary = arledger::import::import(&built.ledger, reader, &actor, |_| {})?;
     let elapsed = started.elapsed();
-    bench("import_commands", imported);
+    if !summary.all_good() {
+        bail!(
+            "the import refused {} lines and found {} malformed",
+            summary.refused.len(),
+            summary.malformed.len()
+        );
+    }
+    bench("import_commands", summary.accepted);
     bench(
         "import_events_appended",
         built.ledger.head().position - head_before,
     );
-    bench("import_commands_per_s", rate(imported, elapsed));
+    bench("import_commands_per_s", rate(summary.accepted, elapsed));
+    // The same file again: every line a duplicate, nothing appended.
+    let reader = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(&path)?);
+    let started = Instant::now();
+    let again = arledger::import::import(&built.ledger, reader, &actor, |_| {})?;
+    let elapsed = started.elapsed();
+    if again.duplicates != summary.accepted || again.accepted != 0 {
+        bail!("the second run accepted {} lines", again.accepted);
+    }
+    bench("import_rerun_duplicates_per_s", rate(again.duplicates, elapsed));
     std::fs::remove_file(&path)?;
     Ok(())
 }
@@ -736,91 +746,3 @@ fn write_import_file(path: &Path, customers: &[CustomerId], commands: usize) -> 
     Ok(())
 }
 
-/// TO BE SWITCHED to `arledger::import::import(ledger, reader, actor,
-/// progress)` once it is merged (it is written on another branch). Until
-/// then this does what it will: each line parsed into an [`ImportLine`],
-/// turned into a command by [`CommandInput::into_command`], appended as
-/// `actor` in batches of [`IMPORT_BATCH`] through `Ledger::submit_with`,
-/// [`IMPORT_IN_FLIGHT`] batches in flight. Returns the commands imported;
-/// fails on the first line that does not parse or is refused.
-fn import_until_merged(ledger: &Ledger, mut reader: impl BufRead, actor: &Actor) -> Result<u64> {
-    let mut pipeline = Pipeline::new();
-    let mut batch = Vec::with_capacity(IMPORT_BATCH);
-    let mut line = String::new();
-    let mut number = 0u64;
-    while reader.read_line(&mut line)? > 0 {
-        number += 1;
-        if !line.trim().is_empty() {
-            let parsed: ImportLine =
-                serde_json::from_str(&line).with_context(|| format!("line {number}"))?;
-            let (command_id, command) = parsed
-                .into_command()
-                .map_err(|e| anyhow!("line {number}: {}", e.message))?;
-            batch.push(Submission::new(command_id, actor.clone(), command));
-        }
-        if batch.len() == IMPORT_BATCH {
-            pipeline.submit(ledger, std::mem::take(&mut batch))?;
-        }
-        line.clear();
-    }
-    if !batch.is_empty() {
-        pipeline.submit(ledger, batch)?;
-    }
-    pipeline.finish()
-}
-
-/// Import batches in flight through the bulk path.
-struct Pipeline {
-    tx: mpsc::Sender<BatchResult>,
-    rx: mpsc::Receiver<BatchResult>,
-    in_flight: usize,
-    imported: u64,
-}
-
-impl Pipeline {
-    fn new() -> Pipeline {
-        let (tx, rx) = mpsc::channel();
-        Pipeline {
-            tx,
-            rx,
-            in_flight: 0,
-            imported: 0,
-        }
-    }
-
-    /// Sends `batch`, first waiting for an answer when enough are in
-    /// flight.
-    fn submit(&mut self, ledger: &Ledger, batch: Vec<Submission>) -> Result<()> {
-        if self.in_flight == IMPORT_IN_FLIGHT {
-            self.answer()?;
-        }
-        let tx = self.tx.clone();
-        ledger.submit_with(
-            batch,
-            Box::new(move |result| {
-                let _ = tx.send(result);
-            }),
-        );
-        self.in_flight += 1;
-        Ok(())
-    }
-
-    /// Waits for one batch's answer: every command must be accepted.
-    fn answer(&mut self) -> Result<()> {
-        let outcomes = self.rx.recv()??;
-        self.in_flight -= 1;
-        for outcome in outcomes {
-            outcome.context("an imported command was refused")?;
-            self.imported += 1;
-        }
-        Ok(())
-    }
-
-    /// Waits for every batch in flight; the commands imported.
-    fn finish(mut self) -> Result<u64> {
-        while self.in_flight > 0 {
-            self.answer()?;
-        }
-        Ok(self.imported)
-    }
-}

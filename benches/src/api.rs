@@ -725,7 +725,10 @@ fn import_bench(built: &Built, commands: usize) -> Result<()> {
     if again.duplicates != summary.accepted || again.accepted != 0 {
         bail!("the second run accepted {} lines", again.accepted);
     }
-    bench("import_rerun_duplicates_per_s", rate(again.duplicates, elapsed));
+    bench(
+        "import_rerun_duplicates_per_s",
+        rate(again.duplicates, elapsed),
+    );
     std::fs::remove_file(&path)?;
     Ok(())
 }
@@ -745,4 +748,3 @@ fn write_import_file(path: &Path, customers: &[CustomerId], commands: usize) -> 
     out.flush()?;
     Ok(())
 }
-

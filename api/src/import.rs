@@ -387,11 +387,11 @@ fn submit_batches(
         };
         tally.progress.lines_read = batch.lines_read;
         tally.progress.bytes_read = batch.bytes_read;
-        if in_flight.len() == IN_FLIGHT_MAX {
-            if let Err(e) = tally.answer_oldest(&mut in_flight) {
-                failure = Some(e);
-                break;
-            }
+        if in_flight.len() == IN_FLIGHT_MAX
+            && let Err(e) = tally.answer_oldest(&mut in_flight)
+        {
+            failure = Some(e);
+            break;
         }
         if let Some(sent) = tally.submit(ledger, batch) {
             in_flight.push_back(sent);

@@ -31,7 +31,7 @@ struct Acked {
 
 /// The n-th command of a client: customers and payments in turn.
 fn nth_command(n: usize, customer: Uuid) -> Cmd {
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         cmd::register_customer(Uuid::new_v4(), OWN_REP)
     } else {
         cmd::receive_payment(Uuid::new_v4(), customer, "1.00")

@@ -50,7 +50,7 @@ fn stored(event: &Event, position: u64, prev: &Hash, actor: Actor) -> StoredEven
             + chrono::Duration::microseconds(123_456),
         command_id: CommandId(Uuid::from_u128(2_000 + u128::from(position))),
         actor,
-        correlation_id: (position % 2 == 0).then(|| Uuid::from_u128(3_000)),
+        correlation_id: position.is_multiple_of(2).then(|| Uuid::from_u128(3_000)),
         payload,
         hash: [0; 32],
     };

@@ -333,7 +333,7 @@ fn child_worker(ledger: &Ledger, mut rng: StdRng, counter: &AtomicU64) {
                 sample::register_customer(id)
             }
         };
-        let batch_size = if n % 7 == 0 { 20 } else { 1 };
+        let batch_size = if n.is_multiple_of(7) { 20 } else { 1 };
         let batch: Vec<Submission> = (0..batch_size)
             .map(|i| with_fresh_id(&command, i, &mut rng))
             .collect();

@@ -142,7 +142,7 @@ fn money(cents: i64) -> Decimal {
 
 /// Customers 0 and 2 mostly pay in USD, 1 and 3 in CNY.
 fn currency(customer: u8, other: bool) -> &'static str {
-    if (customer % 2 == 0) != other {
+    if customer.is_multiple_of(2) != other {
         "USD"
     } else {
         "CNY"

@@ -44,10 +44,10 @@ impl PositionRange {
         if self.from == Some(0) {
             return Err(RangeError::FromZero);
         }
-        if let (Some(from), Some(to)) = (self.from, self.to) {
-            if from > to {
-                return Err(RangeError::Reversed { from, to });
-            }
+        if let (Some(from), Some(to)) = (self.from, self.to)
+            && from > to
+        {
+            return Err(RangeError::Reversed { from, to });
         }
         for asked in [self.from, self.to].into_iter().flatten() {
             if asked > head {

@@ -19,10 +19,10 @@ use arledger::server::router;
 use arledger::server::state::{AppState, Parts, start_read_models};
 use arledger_core::domain::Role;
 use arledger_core::log::Ledger;
-use arledger_fixtures::{FixtureConfig, populate};
+use arledger_fixtures::{FixtureConfig, populate_dated};
 use chrono::{SecondsFormat, Utc};
 
-use crate::shared::{self, DataDir, SystemClock};
+use crate::shared::{self, DataDir, PacedClock, SystemClock};
 
 /// `arledger serve` arguments.
 #[derive(clap::Args, Debug)]
@@ -109,10 +109,15 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
         anyhow!("cannot listen on {}: {e} (is another server running there? choose another with --listen)", args.listen)
     })?;
     let address = listener.local_addr().unwrap_or(args.listen);
-    let ledger = blocking(move || open(&dir)).await?;
+    let clock = Arc::new(PacedClock::default());
+    let ledger = blocking({
+        let clock = Arc::clone(&clock);
+        move || open(&dir, clock)
+    })
+    .await?;
     if args.demo {
         let ledger = ledger.clone();
-        blocking(move || demo(&ledger)).await?;
+        blocking(move || demo(&ledger, &clock)).await?;
     }
     let state = Arc::new(
         blocking({
@@ -163,9 +168,9 @@ fn usable_dir(dir: &Path) -> anyhow::Result<()> {
 }
 
 /// Opens the ledger (checking every record), with a spinner.
-fn open(dir: &Path) -> anyhow::Result<Ledger> {
+fn open(dir: &Path, clock: Arc<PacedClock>) -> anyhow::Result<Ledger> {
     let progress = shared::Progress::start("serve");
-    let options = arledger_core::log::LedgerOptions::new(Arc::new(SystemClock));
+    let options = arledger_core::log::LedgerOptions::new(clock);
     let ledger = Ledger::open(dir, options).map_err(|e| shared::open_error(dir, e));
     progress.finish();
     let ledger = ledger?;
@@ -174,7 +179,7 @@ fn open(dir: &Path) -> anyhow::Result<Ledger> {
 }
 
 /// Fills an empty ledger with the demo company; says so when it is not.
-fn demo(ledger: &Ledger) -> anyhow::Result<()> {
+fn demo(ledger: &Ledger, clock: &PacedClock) -> anyhow::Result<()> {
     let head = ledger.head().position;
     if head > 0 {
         println!(
@@ -184,11 +189,19 @@ fn demo(ledger: &Ledger) -> anyhow::Result<()> {
     }
     let config = FixtureConfig::demo();
     let mut progress = shared::Progress::start("demo");
-    let summary = populate(ledger, &config, |done| progress.update(done, config.events))
-        .context("filling the demo ledger")?;
+    // Each day's events recorded on that day, so that the demo answers
+    // "as known at" a past moment; then the wall clock again.
+    let summary = populate_dated(
+        ledger,
+        &config,
+        |done| progress.update(done, config.events),
+        |date| clock.set_day(date),
+    );
+    clock.follow_wall();
+    let summary = summary.context("filling the demo ledger")?;
     progress.finish();
     println!(
-        "demo ledger: {} events of a medical-device company, {} to {}",
+        "demo ledger: {} events of a medical-device company, {} to {}, each recorded on its business day",
         summary.events_appended,
         config.start,
         config.end()

@@ -100,6 +100,40 @@ impl Clock for SystemClock {
     }
 }
 
+/// The wall clock, or a day's business moment while a demo is filled as of
+/// its dates (so that "as known at" a past moment answers as a company's
+/// books would have).
+#[derive(Default)]
+pub struct PacedClock {
+    at: std::sync::Mutex<Option<DateTime<Utc>>>,
+}
+
+/// When a paced day's events are recorded: 10:00 UTC, 18:00 in Beijing.
+const PACED_HOUR: u32 = 10;
+
+impl PacedClock {
+    /// From now on, `date` at [`PACED_HOUR`] UTC (never past the wall
+    /// clock).
+    pub fn set_day(&self, date: chrono::NaiveDate) {
+        let at = date
+            .and_hms_opt(PACED_HOUR, 0, 0)
+            .map(|t| t.and_utc().min(SystemClock.now()));
+        *self.at.lock().unwrap_or_else(|e| e.into_inner()) = at;
+    }
+
+    /// Back to the wall clock.
+    pub fn follow_wall(&self) {
+        *self.at.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
+impl Clock for PacedClock {
+    fn now(&self) -> DateTime<Utc> {
+        let at = *self.at.lock().unwrap_or_else(|e| e.into_inner());
+        at.unwrap_or_else(|| SystemClock.now())
+    }
+}
+
 /// Options for opening an existing ledger to read it.
 pub fn ledger_options() -> LedgerOptions {
     LedgerOptions::new(Arc::new(SystemClock))

@@ -41,6 +41,8 @@ pub struct Server {
     pub addr: String,
     /// What it printed before it listened (demo tokens among them).
     pub stdout: Vec<String>,
+    /// What it prints after.
+    lines: mpsc::Receiver<String>,
 }
 
 impl Server {
@@ -73,17 +75,18 @@ impl Server {
             child,
             addr: String::new(),
             stdout: Vec::new(),
+            lines: rx,
         };
-        server.addr = server.wait_for_listening(&rx, log);
+        server.addr = server.wait_for_listening(log);
         server
     }
 
     /// The address from "arledger listening on http://ADDR (…)".
-    fn wait_for_listening(&mut self, lines: &mpsc::Receiver<String>, log: &Path) -> String {
+    fn wait_for_listening(&mut self, log: &Path) -> String {
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let Ok(line) = lines.recv_timeout(left) else {
+            let Ok(line) = self.lines.recv_timeout(left) else {
                 let _ = self.child.kill();
                 let log = std::fs::read_to_string(log).unwrap_or_default();
                 panic!(
@@ -106,6 +109,17 @@ impl Server {
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// Stops the server with SIGTERM, as an operator (or a service
+    /// manager) would; its exit status and what it printed meanwhile.
+    pub fn terminate(&mut self) -> (std::process::ExitStatus, Vec<String>) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill -TERM {pid}");
+        let status = self.child.wait().expect("the server exits");
+        // Its stdout closed when it exited: every line is there.
+        (status, self.lines.iter().collect())
     }
 
     /// The server's base URL.

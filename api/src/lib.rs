@@ -8,3 +8,4 @@ pub mod auth;
 pub mod graphql;
 pub mod import;
 pub mod server;
+pub mod settings;

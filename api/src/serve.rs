@@ -17,6 +17,7 @@ use arledger::auth::{self, ADMIN_TOKEN_ENV, TokenStore};
 use arledger::server::limits::Limits;
 use arledger::server::router;
 use arledger::server::state::{AppState, Parts, start_read_models};
+use arledger::settings::{self, Settings};
 use arledger_core::domain::Role;
 use arledger_core::log::Ledger;
 use arledger_fixtures::{FixtureConfig, populate_dated};
@@ -35,6 +36,10 @@ pub struct Args {
     /// Fill an empty ledger with a demo company and print a token per role.
     #[arg(long)]
     demo: bool,
+    /// The settings file (TOML; default `<data>/settings.toml` when it
+    /// exists): the collections rules' thresholds, offsets and roles.
+    #[arg(long, value_name = "FILE")]
+    settings: Option<std::path::PathBuf>,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -105,6 +110,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 async fn serve(args: &Args) -> anyhow::Result<()> {
     let dir = args.data.path.clone();
     usable_dir(&dir)?;
+    let settings = settings::load(args.settings.as_deref(), &dir)?;
     let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| {
         anyhow!("cannot listen on {}: {e} (is another server running there? choose another with --listen)", args.listen)
     })?;
@@ -123,7 +129,7 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
         blocking({
             let (ledger, dir) = (ledger.clone(), args.data.path.clone());
             let limits = args.limits.limits();
-            move || start_state(ledger, &dir, limits)
+            move || start_state(ledger, &dir, limits, settings)
         })
         .await?,
     );
@@ -210,18 +216,22 @@ fn demo(ledger: &Ledger, clock: &PacedClock) -> anyhow::Result<()> {
 }
 
 /// The read models caught up, the tokens and the limits.
-fn start_state(ledger: Ledger, dir: &Path, limits: Limits) -> anyhow::Result<AppState> {
+fn start_state(
+    ledger: Ledger,
+    dir: &Path,
+    limits: Limits,
+    settings: Settings,
+) -> anyhow::Result<AppState> {
     let mut progress = shared::Progress::start("read models");
-    let (engine, receivables) =
-        start_read_models(&ledger, |applied, head| progress.update(applied, head))?;
+    let read_models = start_read_models(&ledger, |applied, head| progress.update(applied, head))?;
     progress.finish();
     let state = AppState::new(Parts {
         tokens: TokenStore::new(dir, std::env::var(ADMIN_TOKEN_ENV).ok()),
         limits,
         clock: Arc::new(SystemClock),
         ledger,
-        engine,
-        receivables,
+        read_models,
+        alert_settings: settings.alerts,
     })
     .context("cannot start the server's threads")?;
     Ok(state)

@@ -18,6 +18,7 @@ use arledger::server::state::{AppState, Parts, start_read_models};
 use arledger_core::clock::ManualClock;
 use arledger_core::domain::Role;
 use arledger_core::log::{Ledger, LedgerOptions};
+use arledger_projections::alerts::AlertSettings;
 use chrono::{TimeZone, Utc};
 use serde_json::json;
 use server_support::Harness;
@@ -57,15 +58,15 @@ impl InProcess {
         let start = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
         let clock = Arc::new(ManualClock::new(start));
         let ledger = Ledger::open(dir.path(), LedgerOptions::new(clock.clone())).unwrap();
-        let (engine, receivables) = start_read_models(&ledger, |_, _| {}).unwrap();
+        let read_models = start_read_models(&ledger, |_, _| {}).unwrap();
         let state = Arc::new(
             AppState::new(Parts {
                 tokens: TokenStore::new(dir.path(), Some(ADMIN.into())),
                 limits,
                 clock,
                 ledger,
-                engine,
-                receivables,
+                read_models,
+                alert_settings: AlertSettings::default(),
             })
             .unwrap(),
         );

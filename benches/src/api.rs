@@ -46,6 +46,7 @@ use arledger_core::domain::Actor;
 use arledger_core::ids::CustomerId;
 use arledger_core::log::{Ledger, LedgerOptions};
 use arledger_fixtures::{FixtureConfig, populate};
+use arledger_projections::alerts::AlertSettings;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::{self, SendRequest};
@@ -211,7 +212,7 @@ fn build(config: &FixtureConfig) -> Result<Built> {
 /// benchmark reaches.
 fn app_state(built: &Built, token: &str) -> Result<AppState> {
     let ledger = built.ledger.clone();
-    let (engine, receivables) = start_read_models(&ledger, |_, _| {})?;
+    let read_models = start_read_models(&ledger, |_, _| {})?;
     let limits = Limits {
         requests_per_second_per_token: RATE_UNLIMITED,
         ..Limits::default()
@@ -221,8 +222,8 @@ fn app_state(built: &Built, token: &str) -> Result<AppState> {
         limits,
         clock: Arc::new(SystemClock),
         ledger,
-        engine,
-        receivables,
+        read_models,
+        alert_settings: AlertSettings::default(),
     })?)
 }
 

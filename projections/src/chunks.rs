@@ -15,7 +15,7 @@
 //! each: position (u64 BE), sequence within the event (u16 BE), length
 //! (u32 BE), bytes.
 
-use crate::projection::Changes;
+use crate::projection::{Changes, LoadError};
 
 /// Log positions per chunk.
 pub const CHUNK_POSITIONS: u64 = 4_096;
@@ -138,4 +138,43 @@ pub fn records(chunk: u64, bytes: &[u8]) -> Result<Vec<Record<'_>>, String> {
         rest = tail;
     }
     Ok(out)
+}
+
+/// Reads a projection's stored chunks (`entries` in key order; the
+/// engine's keys, starting with 0, are skipped) and hands each record to
+/// `add` in (position, sequence) order; returns the writer to continue
+/// with. `Err` names the entry that does not load.
+pub fn load_records(
+    projection: &'static str,
+    tag: u8,
+    entries: &mut dyn Iterator<Item = (Vec<u8>, Vec<u8>)>,
+    mut add: impl FnMut(u64, &[u8]) -> Result<(), String>,
+) -> Result<ChunkWriter, LoadError> {
+    let mut last = None;
+    let mut last_chunk = None;
+    for (key, value) in entries {
+        if key.first() == Some(&0) {
+            continue;
+        }
+        let unfit = |reason: String| LoadError {
+            projection,
+            key: key.iter().map(|b| format!("{b:02x}")).collect(),
+            reason,
+        };
+        let chunk =
+            parse_chunk_key(tag, &key).ok_or_else(|| unfit("not a chunk of facts".into()))?;
+        for record in records(chunk, &value).map_err(unfit)? {
+            if last >= Some((record.position, record.seq)) {
+                return Err(unfit("facts out of order".into()));
+            }
+            last = Some((record.position, record.seq));
+            add(record.position, record.bytes).map_err(unfit)?;
+        }
+        last_chunk = Some((chunk, value));
+    }
+    let mut writer = ChunkWriter::default();
+    if let Some((chunk, bytes)) = last_chunk {
+        writer.resume(chunk, bytes);
+    }
+    Ok(writer)
 }

@@ -8,12 +8,20 @@
 //! - [`projection`]: the [`Projection`] trait every read model implements.
 //! - [`chunks`]: append-only records stored packed in aligned chunks.
 //! - [`engine`]: the reader, checkpoints, rebuilds, lag and read-your-writes.
+//! - [`alerts`]: collections alerts over receivables and credit
+//!   (read-models.md "Collections and early warning").
+//! - [`credit`]: credit exposure, limits, held orders and promises to pay
+//!   (read-models.md "Credit exposure").
 //! - [`receivables`]: receivable items and aging (read-models.md
 //!   "Receivable items", "Aging").
 
+pub mod alerts;
 pub mod chunks;
+pub mod credit;
 pub mod engine;
 pub mod projection;
 pub mod receivables;
+pub mod scalars;
+pub mod stored;
 
 pub use projection::{Applied, Changes, LoadError, Projection};

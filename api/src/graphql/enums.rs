@@ -264,3 +264,14 @@ pub enum ErrorCode {
     /// Added: the request ran longer than the server allows.
     Timeout,
 }
+
+impl From<CoreGrade> for RiskGrade {
+    fn from(grade: CoreGrade) -> RiskGrade {
+        match grade {
+            CoreGrade::A => RiskGrade::A,
+            CoreGrade::B => RiskGrade::B,
+            CoreGrade::C => RiskGrade::C,
+            CoreGrade::D => RiskGrade::D,
+        }
+    }
+}

@@ -11,35 +11,50 @@ pub mod errors;
 pub mod inputs;
 pub mod mutation;
 pub mod query;
+pub mod report_types;
+pub mod reports;
 pub mod scalars;
 pub mod subscription;
 pub mod types;
 
 use std::sync::Arc;
 
-use async_graphql::Schema;
+use async_graphql::{MergedObject, Schema};
 
 use crate::server::limits::Limits;
 use crate::server::state::AppState;
 
+/// The root of queries: the log's and aging's, and the other reports'.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(query::Query, reports::ReportQuery);
+
 /// The served schema.
-pub type ApiSchema = Schema<query::Query, mutation::Mutation, subscription::Subscription>;
+pub type ApiSchema = Schema<QueryRoot, mutation::Mutation, subscription::Subscription>;
 
 /// The schema with the server's state and limits.
 pub fn schema(state: Arc<AppState>, limits: &Limits) -> ApiSchema {
-    Schema::build(query::Query, mutation::Mutation, subscription::Subscription)
-        .register_output_type::<enums::ErrorCode>()
-        .extension(error_codes::ErrorCodes)
-        .data(state)
-        .limit_depth(limits.query_depth_max)
-        .limit_complexity(limits.query_complexity_max)
-        .finish()
+    Schema::build(
+        QueryRoot::default(),
+        mutation::Mutation,
+        subscription::Subscription,
+    )
+    .register_output_type::<enums::ErrorCode>()
+    .extension(error_codes::ErrorCodes)
+    .data(state)
+    .limit_depth(limits.query_depth_max)
+    .limit_complexity(limits.query_complexity_max)
+    .finish()
 }
 
 /// The schema's SDL, without state (for the contract test and docs).
 pub fn sdl() -> String {
-    Schema::build(query::Query, mutation::Mutation, subscription::Subscription)
-        .register_output_type::<enums::ErrorCode>()
-        .finish()
-        .sdl()
+    Schema::build(
+        QueryRoot::default(),
+        mutation::Mutation,
+        subscription::Subscription,
+    )
+    .register_output_type::<enums::ErrorCode>()
+    .finish()
+    .sdl()
 }

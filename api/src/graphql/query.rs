@@ -21,7 +21,8 @@ use super::types::{
 use crate::server::limits::REPORT_COMPLEXITY;
 use crate::server::state::AppState;
 
-/// The root of queries.
+/// The queries of the log and of aging.
+#[derive(Default)]
 pub struct Query;
 
 /// `events(first:)` when not given (or null).
@@ -73,7 +74,7 @@ fn aging_error(e: rv::AgingError) -> ApiError {
     }
 }
 
-#[Object]
+#[Object(name = "LogQueries")]
 impl Query {
     /// Head of the log: its last position, hash and time.
     async fn ledger_head(&self, ctx: &Context<'_>) -> ApiResult<LedgerHead> {

@@ -12,8 +12,16 @@ use async_graphql::{Context, Subscription as SubscriptionObject};
 use futures_util::Stream;
 use tokio::sync::watch;
 
+use std::collections::HashSet;
+use std::time::Duration;
+
+use arledger_projections::alerts::{self as al, AlertQuery};
+use arledger_projections::receivables::Scope;
+
 use super::access;
 use super::errors::{ApiError, ApiResult};
+use super::report_types::Alert;
+use super::reports::alerts_at;
 use super::scalars::Position;
 use super::types::Event;
 use crate::server::state::AppState;
@@ -55,6 +63,100 @@ impl Subscription {
         Ok(futures_util::stream::unfold(follower, |mut f| async move {
             f.next().await.map(|item| (item, f))
         }))
+    }
+
+    /// Alerts as rules raise them: at each new head, every alert at
+    /// (today, head) that was not there at the head before (ids are
+    /// stable, so an alert still standing is not sent again).
+    async fn alerts(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl Stream<Item = ApiResult<Alert>> + use<>, async_graphql::Error> {
+        let scope = access::amounts_scope(access::principal(ctx)?)?;
+        let state = Arc::clone(access::state(ctx)?);
+        let slot = Slot::take(&state, ctx.data_opt::<ConnectionSubscriptions>())?;
+        let head = state.head.subscribe();
+        let position = *head.borrow();
+        let mut watcher = AlertWatcher {
+            state,
+            head,
+            scope,
+            position,
+            seen: HashSet::new(),
+            buffer: VecDeque::new(),
+            failed: false,
+            _slot: slot,
+        };
+        let standing = watcher.alerts_at(position).await?;
+        watcher.seen = standing.into_iter().map(|a| a.id).collect();
+        Ok(futures_util::stream::unfold(watcher, |mut w| async move {
+            w.next().await.map(|item| (item, w))
+        }))
+    }
+}
+
+/// How long an alerts subscriber waits, in all, for the read models to
+/// reach a new head before it reports PROJECTION_LAG.
+const ALERTS_CATCH_UP: Duration = Duration::from_secs(60);
+
+/// An alerts subscriber: the alerts it has seen at the last head.
+struct AlertWatcher {
+    state: Arc<AppState>,
+    head: watch::Receiver<u64>,
+    scope: Option<Scope>,
+    position: u64,
+    seen: HashSet<String>,
+    buffer: VecDeque<Alert>,
+    failed: bool,
+    _slot: Slot,
+}
+
+impl AlertWatcher {
+    /// The next new alert; `None` when the server stops or after an error.
+    async fn next(&mut self) -> Option<ApiResult<Alert>> {
+        loop {
+            if let Some(alert) = self.buffer.pop_front() {
+                return Some(Ok(alert));
+            }
+            if self.failed {
+                return None;
+            }
+            let position = self.position;
+            self.head.wait_for(|head| *head > position).await.ok()?;
+            let head = *self.head.borrow();
+            match self.alerts_at(head).await {
+                Ok(alerts) => {
+                    let fresh = alerts.iter().filter(|a| !self.seen.contains(&a.id));
+                    self.buffer.extend(fresh.cloned().map(Alert::from));
+                    self.seen = alerts.into_iter().map(|a| a.id).collect();
+                    self.position = head;
+                }
+                Err(e) => {
+                    self.failed = true;
+                    return Some(Err(e.into()));
+                }
+            }
+        }
+    }
+
+    /// The alerts at (today, `position`), once the read models have it.
+    async fn alerts_at(&self, position: u64) -> Result<Vec<al::Alert>, ApiError> {
+        let state = Arc::clone(&self.state);
+        let scope = self.scope.clone();
+        access::blocking(move || {
+            state
+                .engine
+                .wait_for(position, ALERTS_CATCH_UP)
+                .map_err(|e| ApiError::new("PROJECTION_LAG", e.to_string()))?;
+            let query = AlertQuery {
+                as_of: state.clock.now().date_naive(),
+                known_at_position: position,
+                customer: None,
+                scope,
+            };
+            Ok(alerts_at(&state, &query))
+        })
+        .await
     }
 }
 

@@ -8,6 +8,8 @@ use arledger_core::clock::Clock;
 use arledger_core::log::Ledger;
 use std::time::Duration;
 
+use arledger_projections::alerts::AlertSettings;
+use arledger_projections::credit::Credit;
 use arledger_projections::engine::{Engine, EngineError, Handle};
 use arledger_projections::receivables::Receivables;
 
@@ -22,8 +24,12 @@ pub struct AppState {
     pub ledger: Ledger,
     /// The projection engine (its applied position, lag, waits).
     pub engine: Engine,
-    /// Receivable items and aging.
+    /// Receivable items, aging, DSO and payment behaviour.
     pub receivables: Handle<Receivables>,
+    /// Credit exposure, held orders and promises to pay.
+    pub credit: Handle<Credit>,
+    /// The collections rules' settings.
+    pub alert_settings: AlertSettings,
     /// API tokens.
     pub tokens: TokenStore,
     /// Counters for `/metrics`.
@@ -44,10 +50,10 @@ pub struct AppState {
 pub struct Parts {
     /// The ledger, open.
     pub ledger: Ledger,
-    /// The engine, started, with `receivables` among its projections.
-    pub engine: Engine,
-    /// Receivable items and aging.
-    pub receivables: Handle<Receivables>,
+    /// The engine and the read models it keeps.
+    pub read_models: ReadModels,
+    /// The collections rules' settings.
+    pub alert_settings: AlertSettings,
     /// API tokens.
     pub tokens: TokenStore,
     /// The limits of requests.
@@ -65,13 +71,25 @@ impl AppState {
             metrics: Metrics::default(),
             rate: RateLimiter::new(parts.limits.requests_per_second_per_token),
             ledger: parts.ledger,
-            engine: parts.engine,
-            receivables: parts.receivables,
+            engine: parts.read_models.engine,
+            receivables: parts.read_models.receivables,
+            credit: parts.read_models.credit,
+            alert_settings: parts.alert_settings,
             tokens: parts.tokens,
             limits: parts.limits,
             clock: parts.clock,
         })
     }
+}
+
+/// The engine, started, and the read models it keeps.
+pub struct ReadModels {
+    /// The engine.
+    pub engine: Engine,
+    /// Receivable items, aging, DSO and payment behaviour.
+    pub receivables: Handle<Receivables>,
+    /// Credit exposure, held orders and promises to pay.
+    pub credit: Handle<Credit>,
 }
 
 /// How often catching up reports its progress.
@@ -83,15 +101,22 @@ const CATCH_UP_TICK: Duration = Duration::from_millis(200);
 pub fn start_read_models(
     ledger: &Ledger,
     mut progress: impl FnMut(u64, u64),
-) -> Result<(Engine, Handle<Receivables>), EngineError> {
+) -> Result<ReadModels, EngineError> {
     let mut builder = Engine::builder(ledger);
     let receivables = builder.add::<Receivables>()?;
+    let credit = builder.add::<Credit>()?;
     let engine = builder.start()?;
     let head = ledger.head().position;
     loop {
         progress(engine.applied(), head);
         match engine.wait_for(head, CATCH_UP_TICK) {
-            Ok(()) => return Ok((engine, receivables)),
+            Ok(()) => {
+                return Ok(ReadModels {
+                    engine,
+                    receivables,
+                    credit,
+                });
+            }
             Err(EngineError::Behind { .. }) => {}
             Err(e) => return Err(e),
         }

@@ -116,7 +116,7 @@ impl<'s> Tally<'s> {
 impl State {
     /// Per customer index, whether `scope` lets a query at `position` see
     /// it; `None` when there is no scope (everyone is seen).
-    fn visible(&self, scope: Option<&Scope>, position: u64) -> Option<Vec<bool>> {
+    pub(super) fn visible(&self, scope: Option<&Scope>, position: u64) -> Option<Vec<bool>> {
         let mut visible = vec![false; self.customers.len()];
         let seen: Vec<usize> = match scope? {
             Scope::Customers(ids) => (ids.iter())

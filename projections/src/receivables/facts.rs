@@ -14,10 +14,11 @@ use arledger_core::domain::date_serde;
 use arledger_core::domain::terms::InstallmentTerms;
 use arledger_core::ids::{CustomerId, InvoiceId, PaymentId, ShipmentId};
 use arledger_core::money::Currency;
-use bincode::Options;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+
+pub(super) use crate::stored::{compact_decimal, decode, encode};
 
 /// The first byte of every fact's key.
 pub(super) const FACT_TAG: u8 = b'f';
@@ -191,35 +192,4 @@ pub(super) struct ResolutionFact {
     pub invoice: u32,
     #[serde(with = "date_serde")]
     pub resolved_on: NaiveDate,
-}
-
-/// A fact's stored bytes.
-pub(super) fn encode(fact: &Fact) -> Result<Vec<u8>, bincode::Error> {
-    bincode::DefaultOptions::new().serialize(fact)
-}
-
-/// The fact stored as `bytes` (nothing may follow it, and nothing is read
-/// beyond them however large a length they claim).
-pub(super) fn decode(bytes: &[u8]) -> Result<Fact, bincode::Error> {
-    let limit = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
-    bincode::DefaultOptions::new()
-        .with_limit(limit)
-        .deserialize(bytes)
-}
-
-/// A decimal as its mantissa and scale: a few bytes in variable-length
-/// integers, where core's fixed 16 bytes would double most facts.
-mod compact_decimal {
-    use rust_decimal::Decimal;
-    use serde::de::Error;
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<S: Serializer>(value: &Decimal, s: S) -> Result<S::Ok, S::Error> {
-        (value.mantissa(), value.scale()).serialize(s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
-        let (mantissa, scale) = <(i128, u32)>::deserialize(d)?;
-        Decimal::try_from_i128_with_scale(mantissa, scale).map_err(D::Error::custom)
-    }
 }

@@ -37,10 +37,13 @@
 //!   are left out, and totals list the currencies of the rows.
 
 mod aging;
+mod behaviour;
 mod buckets;
 mod derive;
+mod dso;
 mod facts;
 mod fill;
+mod open_items;
 mod query;
 mod report;
 mod stamp;
@@ -54,6 +57,9 @@ use crate::projection::{Applied, Changes, LoadError, Projection};
 use facts::Fact;
 use state::{State, Unfit};
 
+pub use behaviour::{BEHAVIOUR_DAYS, PaymentBehaviour};
+pub use dso::{DISPLAY_DECIMALS, DsoQuery, DsoReport, PERIOD_DAYS_MAX, TREND_MONTHS_MAX};
+pub use open_items::{OpenItem, Overdue};
 pub use query::{
     AgingBasis, AgingError, AgingGroup, AgingQuery, BUCKET_DAYS_MAX, DEFAULT_BUCKET_DAYS, Scope,
 };
@@ -89,6 +95,50 @@ impl Receivables {
         self.state.items(query, customer)
     }
 
+    /// The DSO family at the query's (D, p) (read-models.md "DSO and
+    /// collection ratios").
+    pub fn dso(&self, query: &DsoQuery) -> Result<DsoReport, AgingError> {
+        self.state.dso(query)
+    }
+
+    /// The DSO family at D and at the ends of the `months - 1` calendar
+    /// months before, oldest first.
+    pub fn dso_trend(&self, query: &DsoQuery, months: u32) -> Result<Vec<DsoReport>, AgingError> {
+        self.state.dso_trend(query, months)
+    }
+
+    /// Per (customer, currency), what is overdue at (`as_of`, `position`):
+    /// installments due before D, on the due-date basis.
+    pub fn overdue(
+        &self,
+        as_of: chrono::NaiveDate,
+        position: u64,
+    ) -> rustc_hash::FxHashMap<(CustomerId, arledger_core::money::Currency), Overdue> {
+        self.state.overdue(as_of, position)
+    }
+
+    /// Every open installment at (`as_of`, `position`), with its disputed
+    /// part; of one customer when given.
+    pub fn open_items(
+        &self,
+        as_of: chrono::NaiveDate,
+        position: u64,
+        customer: Option<CustomerId>,
+    ) -> Vec<OpenItem> {
+        self.state.open_items(as_of, position, customer)
+    }
+
+    /// `customer`'s payment behaviour over the 365 days ending on
+    /// `as_of`, as known at `position`, and the grade it suggests.
+    pub fn payment_behaviour(
+        &self,
+        customer: CustomerId,
+        as_of: chrono::NaiveDate,
+        position: u64,
+    ) -> Option<PaymentBehaviour> {
+        self.state.payment_behaviour(customer, as_of, position)
+    }
+
     /// Adds the `seq`-th fact of the event at `position` and keeps its
     /// entry for the next drain.
     fn record(&mut self, position: u64, seq: &mut u16, fact: &Fact) {
@@ -104,29 +154,6 @@ impl Receivables {
             Some(next) => *seq = next,
             None => broken(position, "more than 65,536 facts in one event"),
         }
-    }
-}
-
-impl Receivables {
-    /// Adds the facts of one stored chunk; `last` is the (position,
-    /// sequence) of the fact before them, which they must follow.
-    fn load_chunk(
-        &mut self,
-        chunk: u64,
-        bytes: &[u8],
-        last: &mut Option<(u64, u16)>,
-    ) -> Result<(), String> {
-        for record in chunks::records(chunk, bytes)? {
-            if *last >= Some((record.position, record.seq)) {
-                return Err("facts out of order".into());
-            }
-            *last = Some((record.position, record.seq));
-            let fact = facts::decode(record.bytes).map_err(|e| e.to_string())?;
-            self.state
-                .add(record.position, &fact)
-                .map_err(|Unfit(reason)| reason)?;
-        }
-        Ok(())
     }
 }
 
@@ -175,27 +202,12 @@ impl Projection for Receivables {
     }
 
     fn load(entries: &mut dyn Iterator<Item = (Vec<u8>, Vec<u8>)>) -> Result<Self, LoadError> {
-        let mut this = Receivables::empty();
-        let mut last = None;
-        let mut last_chunk = None;
-        for (key, value) in entries {
-            // Keys starting with a zero byte are the engine's.
-            if key.first() == Some(&0) {
-                continue;
-            }
-            let unfit = |reason: String| LoadError {
-                projection: Self::NAME,
-                key: key.iter().map(|b| format!("{b:02x}")).collect(),
-                reason,
-            };
-            let chunk = chunks::parse_chunk_key(facts::FACT_TAG, &key)
-                .ok_or_else(|| unfit("not a chunk of facts".into()))?;
-            this.load_chunk(chunk, &value, &mut last).map_err(unfit)?;
-            last_chunk = Some((chunk, value));
-        }
-        if let Some((chunk, bytes)) = last_chunk {
-            this.chunks.resume(chunk, bytes);
-        }
-        Ok(this)
+        let mut state = State::default();
+        let chunks =
+            chunks::load_records(Self::NAME, facts::FACT_TAG, entries, |position, bytes| {
+                let fact = facts::decode(bytes).map_err(|e| e.to_string())?;
+                state.add(position, &fact).map_err(|Unfit(reason)| reason)
+            })?;
+        Ok(Receivables { state, chunks })
     }
 }

@@ -8,7 +8,10 @@ use arledger_core::ids::{CustomerId, InvoiceId};
 use arledger_core::money::Currency;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde::{Serialize, Serializer};
+use serde::Serialize;
+
+pub(super) use crate::scalars::at_scale;
+use crate::scalars::{as_string, currency_code, decimal, decimals};
 
 use super::query::AgingBasis;
 
@@ -128,31 +131,4 @@ pub struct ReceivableItem {
     pub open: Decimal,
     /// Whether its invoice is under a dispute open at (D, p).
     pub disputed: bool,
-}
-
-/// An amount at `currency`'s scale and without a negative zero: the same
-/// amount always prints the same.
-pub(super) fn at_scale(amount: Decimal, currency: Currency) -> Decimal {
-    let mut amount = amount;
-    amount.rescale(currency.minor_units());
-    if amount.is_zero() {
-        amount.set_sign_positive(true);
-    }
-    amount
-}
-
-fn as_string<S: Serializer>(value: &u64, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(value)
-}
-
-fn currency_code<S: Serializer>(currency: &Currency, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(currency.code())
-}
-
-fn decimal<S: Serializer>(value: &Decimal, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(value)
-}
-
-fn decimals<S: Serializer>(values: &[Decimal], s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(values.iter().map(ToString::to_string))
 }

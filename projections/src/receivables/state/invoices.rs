@@ -148,6 +148,7 @@ impl State {
             on: f.on,
             installment: f.installment.unwrap_or(0),
             reversed: None,
+            credit_note: f.by == Reducer::CreditNote,
         });
         invoice.reduced += f.amount;
         invoice.earliest = Some(match invoice.earliest {

@@ -142,6 +142,8 @@ pub(super) struct Reduction {
     /// The reversal of the allocating payment, once recorded: kept here
     /// so that a query reads no payment to know it.
     pub reversed: Option<Stamp>,
+    /// Whether it is a credit note (which DSO's credit sales subtract).
+    pub credit_note: bool,
 }
 
 /// What few invoices need besides their installments and reductions.

@@ -10,9 +10,13 @@
 
 mod aging;
 mod aging_format;
+mod alerts_cmd;
+mod dso_cmd;
 mod export;
+mod exposure_cmd;
 mod fixtures_cmd;
 mod import_cmd;
+mod report_format;
 mod serve;
 mod shared;
 mod token;
@@ -46,6 +50,14 @@ enum Command {
     /// The aging report at a business date, as known at a moment or
     /// position (or a customer's receivable items).
     Aging(aging::Args),
+    /// DSO and the collection ratios (countback, best possible, average
+    /// days delinquent, CEI) in a currency, or their monthly trend.
+    Dso(dso_cmd::Args),
+    /// Credit exposure: one customer's, or every customer's (at or over a
+    /// utilization), highest utilization first.
+    Exposure(exposure_cmd::Args),
+    /// The collections alerts at a business date, highest level first.
+    Alerts(alerts_cmd::Args),
     /// The GraphQL server (with --demo: a demo company and a token per role).
     Serve(serve::Args),
     /// Append the commands of a JSON-lines file (or - for standard input),
@@ -68,6 +80,9 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify::run(&args),
         Command::Export(args) => export::run(&args),
         Command::Aging(args) => aging::run(&args),
+        Command::Dso(args) => dso_cmd::run(&args),
+        Command::Exposure(args) => exposure_cmd::run(&args),
+        Command::Alerts(args) => alerts_cmd::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Import(args) => import_cmd::run(&args),
         Command::Token(args) => token::run(&args),

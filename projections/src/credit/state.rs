@@ -577,7 +577,11 @@ impl State {
             .unwrap_or_default()
             .iter())
         .filter(|h| h.held_at <= position && h.ended_at.is_none_or(|e| e > position))
-        .cloned()
+        .map(|h| Held {
+            // Its end, recorded after `position`, is not known there.
+            ended_at: None,
+            ..h.clone()
+        })
         .collect()
     }
 }

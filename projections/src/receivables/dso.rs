@@ -36,7 +36,7 @@ use super::fill::Scratch;
 use super::query::{AgingError, Scope};
 use super::report::at_scale;
 use super::stamp::At;
-use super::state::{Invoice, State};
+use super::state::State;
 use crate::scalars::{currency_code, decimal, optional_decimal};
 
 /// Days and CEI are shown with this many decimals (half away from zero).
@@ -123,12 +123,13 @@ impl State {
     pub(super) fn dso(&self, query: &DsoQuery) -> Result<DsoReport, AgingError> {
         check_period(query.period_days)?;
         let seen = self.dso_customers(query)?;
-        let sums = self.dso_sums(query, &seen);
-        Ok(report(query, &sums))
+        let sales = self.sales_by_day(query, &seen);
+        Ok(report(query, &self.dso_sums(query, &seen, &sales)))
     }
 
     /// The DSO family at D and at the end of each of the `months - 1`
     /// calendar months before D's, oldest first: the last is `dso(query)`.
+    /// Credit sales are read once, by day, for every point.
     pub(super) fn dso_trend(
         &self,
         query: &DsoQuery,
@@ -142,6 +143,7 @@ impl State {
             });
         }
         let seen = self.dso_customers(query)?;
+        let sales = self.sales_by_day(query, &seen);
         let mut points = vec![query.as_of];
         let mut end = query.as_of;
         for _ in 1..months {
@@ -156,7 +158,7 @@ impl State {
                     as_of,
                     ..query.clone()
                 };
-                report(&at, &self.dso_sums(&at, &seen))
+                report(&at, &self.dso_sums(&at, &seen, &sales))
             })
             .collect())
     }
@@ -196,8 +198,38 @@ impl State {
         Ok(seen)
     }
 
-    /// One pass over the invoices recorded at or before p.
-    fn dso_sums(&self, query: &DsoQuery, seen: &[bool]) -> Sums {
+    /// Net credit sales by business date (invoices less credit notes),
+    /// dated on or before the query's D and recorded at or before p, of
+    /// the customers counted, in the query's currency.
+    fn sales_by_day(&self, query: &DsoQuery, seen: &[bool]) -> BTreeMap<NaiveDate, Decimal> {
+        let (d, p) = (query.as_of, query.known_at_position);
+        let mut sales: BTreeMap<NaiveDate, Decimal> = BTreeMap::new();
+        for (_, invoice) in self.invoices_known(p) {
+            if invoice.currency != query.currency
+                || invoice.invoice_date > d
+                || !counted(seen, invoice.customer)
+            {
+                continue;
+            }
+            *sales.entry(invoice.invoice_date).or_default() += invoice.amount;
+            let credit_notes = (invoice.reductions.iter())
+                .take_while(|r| r.position <= p)
+                .filter(|r| r.credit_note && r.on <= d);
+            for note in credit_notes {
+                *sales.entry(note.on).or_default() -= note.amount;
+            }
+        }
+        sales
+    }
+
+    /// AR at D and at D - N, and what is not due at D: one pass over the
+    /// invoices recorded at or before p; credit sales from `sales`.
+    fn dso_sums(
+        &self,
+        query: &DsoQuery,
+        seen: &[bool],
+        sales: &BTreeMap<NaiveDate, Decimal>,
+    ) -> Sums {
         let p = query.known_at_position;
         let at = At {
             date: query.as_of,
@@ -209,44 +241,34 @@ impl State {
         };
         let currency = Some(query.currency);
         let mut sums = Sums::default();
+        for (&on, &amount) in sales.range(..=at.date) {
+            *sums.months.entry((on.year(), on.month())).or_default() += amount;
+            if on > start.date {
+                sums.credit_sales += amount;
+            }
+        }
         let mut s = Scratch::default();
         for (screen, invoice) in self.invoices_known(p) {
-            let counted = usize::try_from(invoice.customer)
-                .ok()
-                .and_then(|c| seen.get(c))
-                == Some(&true);
-            if invoice.currency != query.currency || invoice.invoice_date > at.date || !counted {
+            let open_at_d = screen.may_be_open(at, currency);
+            let open_at_start = screen.may_be_open(start, currency);
+            if !(open_at_d || open_at_start) || !counted(seen, invoice.customer) {
                 continue;
             }
-            self.add_sales(invoice, at, start.date, &mut sums);
-            if screen.may_be_open(at, currency) {
+            if open_at_d {
                 sums.receivables += self.fill(invoice, at, &mut s);
                 sums.not_due += not_due(&s, at.date);
             }
-            if screen.may_be_open(start, currency) {
+            if open_at_start {
                 sums.receivables_at_start += self.fill(invoice, start, &mut s);
             }
         }
         sums
     }
+}
 
-    /// Adds `invoice` (dated on or before D) and its credit notes dated on
-    /// or before D and recorded at or before p to the credit sales.
-    fn add_sales(&self, invoice: &Invoice, at: At, start: NaiveDate, sums: &mut Sums) {
-        let mut add = |on: NaiveDate, amount: Decimal| {
-            *sums.months.entry((on.year(), on.month())).or_default() += amount;
-            if on > start {
-                sums.credit_sales += amount;
-            }
-        };
-        add(invoice.invoice_date, invoice.amount);
-        let credit_notes = (invoice.reductions.iter())
-            .take_while(|r| r.position <= at.position)
-            .filter(|r| r.credit_note && r.on <= at.date);
-        for note in credit_notes {
-            add(note.on, -note.amount);
-        }
-    }
+/// Whether customer number `customer` is counted.
+fn counted(seen: &[bool], customer: u32) -> bool {
+    usize::try_from(customer).ok().and_then(|c| seen.get(c)) == Some(&true)
 }
 
 /// What of the installments just filled is not yet due on `date`.

@@ -2,12 +2,14 @@
 //! binary started on a loopback port the OS picks, in a temp dir, with
 //! tokens minted into its `tokens.json` before it starts; a GraphQL client
 //! over HTTP (`client`), the commands and a small set of books
-//! (`books`), and a graphql-transport-ws client (`ws`).
+//! (`books`), the read-side reports beyond aging (`reports`), and a
+//! graphql-transport-ws client (`ws`).
 
 #![allow(dead_code)] // each test file uses its own part
 
 pub mod books;
 pub mod client;
+pub mod reports;
 pub mod ws;
 
 use std::collections::HashMap;
@@ -234,6 +236,17 @@ impl Harness {
     pub fn restart(&mut self) {
         self.server.kill();
         let log = self.dir.path().join("server-restarted.log");
+        self.server = Server::start(&self.data(), &log, &[], &[]);
+        self.api = Api::new(&self.server.url());
+    }
+
+    /// Stops the server with SIGTERM (it stores what its read models
+    /// applied and exits cleanly, checked) and starts another on the same
+    /// data.
+    pub fn restart_cleanly(&mut self) {
+        let (status, _) = self.server.terminate();
+        assert!(status.success(), "the server stopped with {status}");
+        let log = self.dir.path().join("server-restarted-cleanly.log");
         self.server = Server::start(&self.data(), &log, &[], &[]);
         self.api = Api::new(&self.server.url());
     }

@@ -2,7 +2,8 @@
 //! generator through the bulk path. Each figure is measured in the same
 //! run: reading and decoding the log alone beside rebuilding every
 //! projection from position 0; aging at the head and at 100 random past
-//! points; the engine following the append benchmark's mix; peak memory
+//! points; the DSO trend, the sorted credit exposures and the alerts at the
+//! head (20 times each); the engine following the append benchmark's mix; peak memory
 //! and the projections' bytes on disk.
 
 use std::path::{Path, PathBuf};
@@ -11,9 +12,12 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use arledger_core::ids::CustomerId;
 use arledger_core::log::Ledger;
+use arledger_core::money::Currency;
 use arledger_fixtures::{FixtureConfig, populate};
+use arledger_projections::alerts::{AlertQuery, AlertSettings, alerts};
+use arledger_projections::credit::{Credit, ExposureQuery};
 use arledger_projections::engine::{Engine, Handle};
-use arledger_projections::receivables::{AgingQuery, Receivables};
+use arledger_projections::receivables::{AgingQuery, DsoQuery, Receivables};
 use chrono::NaiveDate;
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use rust_decimal::Decimal;
@@ -23,6 +27,10 @@ use crate::{append_pipelined, bench, open, per_second, workload};
 
 /// Queries timed for each kind of aging figure.
 const QUERIES: usize = 100;
+/// Times each heavier report (DSO trend, exposures, alerts) is timed.
+const REPORT_QUERIES: usize = 20;
+/// Every projection the server keeps, by tree name.
+const PROJECTIONS: [&str; 2] = ["receivables", "credit"];
 /// How long the engine may take to catch up before the benchmark fails.
 const CATCH_UP_MAX: Duration = Duration::from_secs(3_600);
 
@@ -37,6 +45,10 @@ pub fn readmodels(events: u64, seed: u64, data: Option<PathBuf>) -> Result<()> {
     bench("readmodels_events", head);
     bench("rss_after_open_mb", rss_mb("VmRSS:"));
     let scan = scan_decode(&ledger)?;
+    bench(
+        "rebuild_receivables_only_events_per_s",
+        rebuild_receivables(&ledger)?,
+    );
     let rebuild = rebuild_all(&ledger)?;
     bench("rss_after_rebuild_mb", rss_mb("VmRSS:"));
     bench("raw_scan_decode_events_per_s", scan);
@@ -45,6 +57,7 @@ pub fn readmodels(events: u64, seed: u64, data: Option<PathBuf>) -> Result<()> {
     // The last business day of the fixture: "today" for its books.
     let last_day = config.end().pred_opt().unwrap_or(config.start);
     time_aging(&rebuild.receivables, last_day, head, config.start)?;
+    time_reports(&rebuild, last_day, head);
     follow(&ledger, &rebuild.engine)?;
     bench(
         "projections_bytes_per_event",
@@ -94,15 +107,32 @@ fn scan_decode(ledger: &Ledger) -> Result<u64> {
 struct Rebuilt {
     engine: Engine,
     receivables: Handle<Receivables>,
+    credit: Handle<Credit>,
     rate: u64,
+}
+
+/// Rebuilds the receivables projection alone from position 0 (beside
+/// every projection, to show what each costs); events per second.
+fn rebuild_receivables(ledger: &Ledger) -> Result<u64> {
+    ledger.projection_tree("receivables")?.clear()?;
+    let started = Instant::now();
+    let mut builder = Engine::builder(ledger);
+    builder.add::<Receivables>()?;
+    let engine = builder.start()?;
+    let head = ledger.head().position;
+    engine.wait_for(head, CATCH_UP_MAX)?;
+    Ok(per_second(usize::try_from(head)?, started))
 }
 
 /// Clears every projection and rebuilds it from position 0.
 fn rebuild_all(ledger: &Ledger) -> Result<Rebuilt> {
-    ledger.projection_tree("receivables")?.clear()?;
+    for name in PROJECTIONS {
+        ledger.projection_tree(name)?.clear()?;
+    }
     let started = Instant::now();
     let mut builder = Engine::builder(ledger);
     let receivables = builder.add::<Receivables>()?;
+    let credit = builder.add::<Credit>()?;
     let engine = builder.start()?;
     let head = ledger.head().position;
     engine.wait_for(head, CATCH_UP_MAX)?;
@@ -110,6 +140,7 @@ fn rebuild_all(ledger: &Ledger) -> Result<Rebuilt> {
     Ok(Rebuilt {
         engine,
         receivables,
+        credit,
         rate,
     })
 }
@@ -143,6 +174,66 @@ fn time_aging(
         );
     }
     Ok(())
+}
+
+/// The 12-month DSO trend of every customer in CNY, the full sorted list
+/// of credit exposures (with what is overdue) and every alert, at the
+/// last business day as known at the head; prints p50 and p99 in ms.
+fn time_reports(rebuilt: &Rebuilt, last_day: NaiveDate, head: u64) {
+    let dso = DsoQuery {
+        as_of: last_day,
+        known_at_position: head,
+        period_days: 90,
+        currency: Currency::CNY,
+        customer: None,
+        region: None,
+        salesperson: None,
+        scope: None,
+    };
+    let exposure = ExposureQuery {
+        as_of: last_day,
+        known_at_position: head,
+        scope: None,
+    };
+    let alert = AlertQuery {
+        as_of: last_day,
+        known_at_position: head,
+        customer: None,
+        scope: None,
+    };
+    let settings = AlertSettings::default();
+    let (r, c) = (&rebuilt.receivables, &rebuilt.credit);
+    let reports: [(&str, &dyn Fn() -> usize); 3] = [
+        ("dso_trend", &|| {
+            r.read().dso_trend(&dso, 12).map_or(0, |t| t.len())
+        }),
+        ("exposures", &|| {
+            let overdue = r.read().overdue(last_day, head);
+            c.read().exposures(&exposure, None, &overdue).len()
+        }),
+        ("alerts", &|| {
+            alerts(&r.read(), &c.read(), &settings, &alert).len()
+        }),
+    ];
+    for (name, report) in reports {
+        let mut times: Vec<Duration> = (0..REPORT_QUERIES)
+            .map(|_| {
+                let started = Instant::now();
+                std::hint::black_box(report());
+                started.elapsed()
+            })
+            .collect();
+        times.sort_unstable();
+        bench(
+            &format!("{name}_rows"),
+            u64::try_from(report()).unwrap_or(0),
+        );
+        bench(&format!("{name}_ms_p50"), millis(times[times.len() / 2]));
+        bench(
+            &format!("{name}_ms_p99"),
+            millis(times[times.len() * 99 / 100]),
+        );
+    }
 }
 
 fn timed_aging(receivables: &Handle<Receivables>, query: &AgingQuery) -> Result<Duration> {
@@ -186,9 +277,11 @@ fn follow(ledger: &Ledger, engine: &Engine) -> Result<()> {
 /// Bytes the projections store (keys and values) in their trees.
 fn projection_bytes(ledger: &Ledger) -> Result<u64> {
     let mut bytes = 0u64;
-    for entry in ledger.projection_tree("receivables")?.entries() {
-        let (key, value) = entry?;
-        bytes += u64::try_from(key.len() + value.len())?;
+    for name in PROJECTIONS {
+        for entry in ledger.projection_tree(name)?.entries() {
+            let (key, value) = entry?;
+            bytes += u64::try_from(key.len() + value.len())?;
+        }
     }
     Ok(bytes)
 }

@@ -118,6 +118,32 @@ fn page<T>(
     Ok((nodes, end, has_next))
 }
 
+/// A customer a report names: `NOT_FOUND` when not registered at
+/// `position`, `FORBIDDEN` when the caller's scope does not hold it (a
+/// sales user naming another's customer is refused, not shown zeros).
+fn check_customer(
+    state: &AppState,
+    scope: Option<&Scope>,
+    customer: CustomerId,
+    position: u64,
+) -> Result<(), ApiError> {
+    if state
+        .credit
+        .read()
+        .salesperson_at(customer, position)
+        .is_none()
+    {
+        return Err(ApiError::new(
+            "NOT_FOUND",
+            format!("customer {customer} is not known at log position {position}"),
+        ));
+    }
+    if scope.is_some_and(|s| !in_scope(state, s, customer, position)) {
+        return Err(ApiError::forbidden("this customer is not one of yours"));
+    }
+    Ok(())
+}
+
 /// Whether `scope` lets its holder see `customer` at `position`.
 fn in_scope(state: &AppState, scope: &Scope, customer: CustomerId, position: u64) -> bool {
     match scope {
@@ -165,8 +191,18 @@ impl ReportQuery {
         };
         let query = args.query(state, point.position, scope)?;
         let state = Arc::clone(state);
-        let report =
-            blocking(move || state.receivables.read().dso(&query).map_err(report_error)).await?;
+        let report = blocking(move || {
+            if let Some(customer) = query.customer {
+                check_customer(
+                    &state,
+                    query.scope.as_ref(),
+                    customer,
+                    query.known_at_position,
+                )?;
+            }
+            state.receivables.read().dso(&query).map_err(report_error)
+        })
+        .await?;
         Ok(DsoReport::from_report(report, point.position))
     }
 
@@ -207,6 +243,14 @@ impl ReportQuery {
         let query = args.query(state, point.position, scope)?;
         let state = Arc::clone(state);
         let reports = blocking(move || {
+            if let Some(customer) = query.customer {
+                check_customer(
+                    &state,
+                    query.scope.as_ref(),
+                    customer,
+                    query.known_at_position,
+                )?;
+            }
             state
                 .receivables
                 .read()
@@ -331,7 +375,18 @@ impl ReportQuery {
             scope,
         };
         let state = Arc::clone(state);
-        let list = blocking(move || Ok(alerts_at(&state, &query))).await?;
+        let list = blocking(move || {
+            if let Some(customer) = query.customer {
+                check_customer(
+                    &state,
+                    query.scope.as_ref(),
+                    customer,
+                    query.known_at_position,
+                )?;
+            }
+            Ok(alerts_at(&state, &query))
+        })
+        .await?;
         let (nodes, end_cursor, has_next_page) = page(list, first, after, |a| a.id.clone())?;
         Ok(AlertConnection {
             nodes: nodes.into_iter().map(Alert::from).collect(),

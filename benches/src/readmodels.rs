@@ -14,6 +14,7 @@ use arledger_core::ids::CustomerId;
 use arledger_core::log::Ledger;
 use arledger_core::money::Currency;
 use arledger_fixtures::{FixtureConfig, populate};
+use arledger_projections::Projection;
 use arledger_projections::alerts::{AlertQuery, AlertSettings, alerts};
 use arledger_projections::credit::{Credit, ExposureQuery};
 use arledger_projections::engine::{Engine, Handle};
@@ -47,7 +48,11 @@ pub fn readmodels(events: u64, seed: u64, data: Option<PathBuf>) -> Result<()> {
     let scan = scan_decode(&ledger)?;
     bench(
         "rebuild_receivables_only_events_per_s",
-        rebuild_receivables(&ledger)?,
+        rebuild_alone::<Receivables>(&ledger)?,
+    );
+    bench(
+        "rebuild_credit_only_events_per_s",
+        rebuild_alone::<Credit>(&ledger)?,
     );
     let rebuild = rebuild_all(&ledger)?;
     bench("rss_after_rebuild_mb", rss_mb("VmRSS:"));
@@ -111,13 +116,13 @@ struct Rebuilt {
     rate: u64,
 }
 
-/// Rebuilds the receivables projection alone from position 0 (beside
-/// every projection, to show what each costs); events per second.
-fn rebuild_receivables(ledger: &Ledger) -> Result<u64> {
-    ledger.projection_tree("receivables")?.clear()?;
+/// Rebuilds projection `P` alone from position 0 (beside every
+/// projection, to show what each costs); events per second.
+fn rebuild_alone<P: Projection>(ledger: &Ledger) -> Result<u64> {
+    ledger.projection_tree(P::NAME)?.clear()?;
     let started = Instant::now();
     let mut builder = Engine::builder(ledger);
-    builder.add::<Receivables>()?;
+    builder.add::<P>()?;
     let engine = builder.start()?;
     let head = ledger.head().position;
     engine.wait_for(head, CATCH_UP_MAX)?;

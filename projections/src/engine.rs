@@ -1,7 +1,8 @@
 //! The projection engine: one reader follows the log in position order
 //! (the ledger's subscription) and decodes each event once, on a decoder
 //! thread, while the engine's own thread hands the batch before to every
-//! projection's pure `apply`; from time to time it stores what each
+//! projection's pure `apply` (a large batch, when catching up, to each
+//! projection on a thread of its own at once); from time to time it stores what each
 //! projection changed together with its checkpoint, in one atomic batch
 //! per projection.
 //!
@@ -42,6 +43,12 @@ const IDLE_WAIT: Duration = Duration::from_millis(100);
 const PROGRESS_EVERY: u64 = 250_000;
 const READER_THREAD: &str = "arledger-projections";
 const DECODER_THREAD: &str = "arledger-decoder";
+/// The threads that apply a large batch to the second and later
+/// projections while the engine's thread applies it to the first.
+const APPLIER_THREAD: &str = "arledger-applier";
+/// Batches of at least this many events are applied to the projections
+/// in parallel.
+const PARALLEL_BATCH_MIN: usize = 512;
 /// Decoded batches waiting to be applied: decoding runs this far ahead.
 const DECODED_QUEUE_MAX: usize = 2;
 
@@ -493,9 +500,7 @@ impl Shared {
                 unstored = 0;
                 continue;
             };
-            for slot in &self.slots {
-                slot.apply(&batch).map_err(|why| (last, why))?;
-            }
+            self.apply_all(&batch).map_err(|why| (last, why))?;
             self.publish(None);
             // Positions are gap-free: the batch holds last - first + 1.
             unstored += last - first + 1;
@@ -506,6 +511,40 @@ impl Shared {
             }
         }
         Ok(())
+    }
+
+    /// Applies a batch to every projection. A large batch (catching up) is
+    /// applied to each projection on a thread of its own beside this one,
+    /// as the projections share nothing; a small one (following the log)
+    /// to each in turn here, where a thread would cost more than it saves.
+    fn apply_all(&self, batch: &[Decoded]) -> Result<(), String> {
+        let Some((first, others)) = self.slots.split_first() else {
+            return Ok(());
+        };
+        if batch.len() < PARALLEL_BATCH_MIN || others.is_empty() {
+            return self.slots.iter().try_for_each(|slot| slot.apply(batch));
+        }
+        std::thread::scope(|scope| {
+            let spawned: Vec<_> = (others.iter())
+                .map(|slot| {
+                    let handle = std::thread::Builder::new()
+                        .name(APPLIER_THREAD.into())
+                        .spawn_scoped(scope, || slot.apply(batch));
+                    (slot, handle)
+                })
+                .collect();
+            let mut result = first.apply(batch);
+            for (slot, handle) in spawned {
+                // A thread that could not start: this one applies instead.
+                let stopped = || Err(format!("projection {} stopped its thread", slot.name()));
+                let applied = match handle {
+                    Ok(handle) => handle.join().unwrap_or_else(|_| stopped()),
+                    Err(_) => slot.apply(batch),
+                };
+                result = result.and(applied);
+            }
+            result
+        })
     }
 
     /// Stores every projection's changes with its checkpoint.

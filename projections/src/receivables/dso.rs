@@ -36,7 +36,7 @@ use super::fill::Scratch;
 use super::query::{AgingError, Scope};
 use super::report::at_scale;
 use super::stamp::At;
-use super::state::State;
+use super::state::{Invoice, Screen, State};
 use crate::scalars::{currency_code, decimal, optional_decimal};
 
 /// Days and CEI are shown with this many decimals (half away from zero).
@@ -124,7 +124,10 @@ impl State {
         check_period(query.period_days)?;
         let seen = self.dso_customers(query)?;
         let sales = self.sales_by_day(query, &seen);
-        Ok(report(query, &self.dso_sums(query, &seen, &sales)))
+        let dates = [query.as_of, period_start(query.as_of, query.period_days)];
+        let open = self.open_at(&dates, query, &seen);
+        let open = [open[0], open[1]];
+        Ok(report(query, &State::sums_at(query, open, &sales)))
     }
 
     /// The DSO family at D and at the end of each of the `months - 1`
@@ -151,14 +154,17 @@ impl State {
             points.push(end);
         }
         points.reverse();
-        Ok(points
-            .into_iter()
-            .map(|as_of| {
+        let dates: Vec<NaiveDate> = (points.iter())
+            .flat_map(|&t| [t, period_start(t, query.period_days)])
+            .collect();
+        let open = self.open_at(&dates, query, &seen);
+        Ok((points.iter().zip(open.chunks_exact(2)))
+            .map(|(&as_of, open)| {
                 let at = DsoQuery {
                     as_of,
                     ..query.clone()
                 };
-                report(&at, &self.dso_sums(&at, &seen, &sales))
+                report(&at, &State::sums_at(&at, [open[0], open[1]], &sales))
             })
             .collect())
     }
@@ -222,47 +228,83 @@ impl State {
         sales
     }
 
-    /// AR at D and at D - N, and what is not due at D: one pass over the
-    /// invoices recorded at or before p; credit sales from `sales`.
-    fn dso_sums(
-        &self,
+    /// The sums of `query` at D: AR and not due at D and AR at D - N
+    /// from `open` (as [`State::open_at`] gave them for [D, D - N]),
+    /// credit sales from `sales`.
+    fn sums_at(
         query: &DsoQuery,
-        seen: &[bool],
+        open: [(Decimal, Decimal); 2],
         sales: &BTreeMap<NaiveDate, Decimal>,
     ) -> Sums {
-        let p = query.known_at_position;
-        let at = At {
-            date: query.as_of,
-            position: p,
+        let start = period_start(query.as_of, query.period_days);
+        let mut sums = Sums {
+            receivables: open[0].0,
+            not_due: open[0].1,
+            receivables_at_start: open[1].0,
+            ..Sums::default()
         };
-        let start = At {
-            date: period_start(query.as_of, query.period_days),
-            position: p,
-        };
-        let currency = Some(query.currency);
-        let mut sums = Sums::default();
-        for (&on, &amount) in sales.range(..=at.date) {
+        for (&on, &amount) in sales.range(..=query.as_of) {
             *sums.months.entry((on.year(), on.month())).or_default() += amount;
-            if on > start.date {
+            if on > start {
                 sums.credit_sales += amount;
             }
         }
+        sums
+    }
+
+    /// For each of `dates`, as known at p: (AR, what of it is not yet
+    /// due), in the query's currency for the customers counted. One pass
+    /// over the invoices recorded at or before p: an invoice settled by
+    /// the earliest date, or dated after the latest, is passed over once
+    /// for all of them.
+    fn open_at(
+        &self,
+        dates: &[NaiveDate],
+        query: &DsoQuery,
+        seen: &[bool],
+    ) -> Vec<(Decimal, Decimal)> {
+        let p = query.known_at_position;
+        let mut out = vec![(Decimal::ZERO, Decimal::ZERO); dates.len()];
+        let (Some(&first), Some(&last)) = (dates.iter().min(), dates.iter().max()) else {
+            return out;
+        };
+        let earliest = At {
+            date: first,
+            position: p,
+        };
         let mut s = Scratch::default();
         for (screen, invoice) in self.invoices_known(p) {
-            let open_at_d = screen.may_be_open(at, currency);
-            let open_at_start = screen.may_be_open(start, currency);
-            if !(open_at_d || open_at_start) || !counted(seen, invoice.customer) {
+            let settled_throughout = screen.settled.is_some_and(|st| st.holds_at(earliest));
+            if screen.currency != query.currency
+                || screen.date > last
+                || settled_throughout
+                || !counted(seen, invoice.customer)
+            {
                 continue;
             }
-            if open_at_d {
-                sums.receivables += self.fill(invoice, at, &mut s);
-                sums.not_due += not_due(&s, at.date);
-            }
-            if open_at_start {
-                sums.receivables_at_start += self.fill(invoice, start, &mut s);
+            for (&date, sums) in dates.iter().zip(out.iter_mut()) {
+                self.add_open(invoice, screen, At { date, position: p }, &mut s, sums);
             }
         }
-        sums
+        out
+    }
+}
+
+impl State {
+    /// Adds `invoice`'s open amount at `at`, and what of it is not yet
+    /// due, to `sums` when it may be open then.
+    fn add_open(
+        &self,
+        invoice: &Invoice,
+        screen: &Screen,
+        at: At,
+        s: &mut Scratch,
+        sums: &mut (Decimal, Decimal),
+    ) {
+        if screen.may_be_open(at, Some(invoice.currency)) {
+            sums.0 += self.fill(invoice, at, s);
+            sums.1 += not_due(s, at.date);
+        }
     }
 }
 

@@ -93,6 +93,7 @@ impl LimitArgs {
             subscriptions_per_connection_max: self.subscriptions_per_connection_max,
             subscriptions_max: self.subscriptions_max,
             projection_wait: Duration::from_millis(self.projection_wait_ms),
+            alerts_day_check: Limits::default().alerts_day_check,
         }
     }
 }

@@ -3,6 +3,8 @@
 //! timeout (TIMEOUT), and the bound on waiting for the read models
 //! (PROJECTION_LAG). Each over real HTTP on a loopback port; the last two
 //! with the server in this process, whose read model the test holds back.
+//! And the alerts subscription over a day that passes with no event, on
+//! the in-process server whose clock the test moves.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken expectations
 
@@ -45,6 +47,7 @@ fn a_token_over_its_rate_is_rate_limited_while_other_tokens_are_served() {
 /// back: while the test reads it, the engine cannot apply.
 struct InProcess {
     state: Arc<AppState>,
+    clock: Arc<ManualClock>,
     api: Api,
     runtime: tokio::runtime::Runtime,
     _dir: tempfile::TempDir,
@@ -58,6 +61,7 @@ impl InProcess {
         let start = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
         let clock = Arc::new(ManualClock::new(start));
         let ledger = Ledger::open(dir.path(), LedgerOptions::new(clock.clone())).unwrap();
+        let test_clock = Arc::clone(&clock);
         let read_models = start_read_models(&ledger, |_, _| {}).unwrap();
         let state = Arc::new(
             AppState::new(Parts {
@@ -79,6 +83,7 @@ impl InProcess {
         runtime.spawn(async move { axum::serve(listener, app).await });
         InProcess {
             state,
+            clock: test_clock,
             api: Api::new(&format!("http://{address}")),
             runtime,
             _dir: dir,
@@ -135,4 +140,54 @@ fn a_request_over_the_timeout_is_stopped_with_timeout() {
     stopped.assert_code("TIMEOUT");
     drop(held);
     drop(server.runtime);
+}
+
+#[test]
+fn the_alerts_subscription_pushes_what_a_new_day_raises_with_no_event() {
+    use futures_util::StreamExt;
+    use server_support::reports::more;
+
+    let limits = Limits {
+        alerts_day_check: Duration::from_millis(20),
+        ..Limits::default()
+    };
+    let server = InProcess::start(limits.clone());
+    let customer = Uuid::new_v4();
+    server
+        .api
+        .ok(ADMIN, &cmd::register_customer(customer, "rep-1"));
+    server
+        .api
+        .ok(ADMIN, &more::limit(customer, "100000.00", "A"));
+    // Net 30 from 10 November: due 10 December, reminded from 3 December.
+    let invoice = more::service_invoice(Uuid::new_v4(), customer, "900.00", "2026-11-10");
+    let issued = server.api.ok(ADMIN, &invoice);
+    let at = position(&issued["position"]);
+    server
+        .state
+        .engine
+        .wait_for(at, Duration::from_secs(30))
+        .unwrap();
+    let schema = arledger::graphql::schema(Arc::clone(&server.state), &limits);
+    let admin = arledger::auth::Principal {
+        user_id: "admin".into(),
+        role: Role::Admin,
+        customers: Vec::new(),
+    };
+    let request = async_graphql::Request::new("subscription { alerts { reasonCode dueDate } }");
+    let mut alerts = schema.execute_stream(request.data(admin));
+    server.runtime.block_on(async {
+        // On 1 December nothing stands and nothing arises.
+        let quiet = tokio::time::timeout(Duration::from_millis(200), alerts.next()).await;
+        assert!(quiet.is_err(), "nothing arises on 1 December: {quiet:?}");
+        server
+            .clock
+            .set(Utc.with_ymd_and_hms(2026, 12, 3, 9, 0, 0).unwrap());
+        let next = tokio::time::timeout(Duration::from_secs(30), alerts.next()).await;
+        let response = next.expect("an alert within 30 s of the new day").unwrap();
+        assert!(response.errors.is_empty(), "{:?}", response.errors);
+        let data = response.data.into_json().unwrap();
+        assert_eq!(data["alerts"]["reasonCode"], "DUE_SOON", "{data}");
+        assert_eq!(data["alerts"]["dueDate"], "2026-12-10", "{data}");
+    });
 }

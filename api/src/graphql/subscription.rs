@@ -65,9 +65,9 @@ impl Subscription {
         }))
     }
 
-    /// Alerts as rules raise them: at each new head, every alert at
-    /// (today, head) that was not there at the head before (ids are
-    /// stable, so an alert still standing is not sent again).
+    /// Alerts as rules raise them: at each new head, and when the day
+    /// changes, every alert at (today, head) that was not there before
+    /// (ids are stable, so an alert still standing is not sent again).
     async fn alerts(
         &self,
         ctx: &Context<'_>,
@@ -77,12 +77,14 @@ impl Subscription {
         let slot = Slot::take(&state, ctx.data_opt::<ConnectionSubscriptions>())?;
         let head = state.head.subscribe();
         let position = *head.borrow();
+        let state_today = state.clock.now().date_naive();
         let mut watcher = AlertWatcher {
             state,
             head,
             scope,
             position,
             seen: HashSet::new(),
+            date: state_today,
             buffer: VecDeque::new(),
             failed: false,
             _slot: slot,
@@ -106,6 +108,8 @@ struct AlertWatcher {
     scope: Option<Scope>,
     position: u64,
     seen: HashSet<String>,
+    /// The ledger's day the alerts in `seen` were computed on.
+    date: chrono::NaiveDate,
     buffer: VecDeque<Alert>,
     failed: bool,
     _slot: Slot,
@@ -121,15 +125,14 @@ impl AlertWatcher {
             if self.failed {
                 return None;
             }
-            let position = self.position;
-            self.head.wait_for(|head| *head > position).await.ok()?;
-            let head = *self.head.borrow();
+            let head = self.next_point().await?;
             match self.alerts_at(head).await {
                 Ok(alerts) => {
                     let fresh = alerts.iter().filter(|a| !self.seen.contains(&a.id));
                     self.buffer.extend(fresh.cloned().map(Alert::from));
                     self.seen = alerts.into_iter().map(|a| a.id).collect();
                     self.position = head;
+                    self.date = self.today();
                 }
                 Err(e) => {
                     self.failed = true;
@@ -137,6 +140,31 @@ impl AlertWatcher {
                 }
             }
         }
+    }
+
+    /// Waits for a new head, or for the ledger's day to change with none
+    /// (time-based rules fire on their day without any event); the head
+    /// to answer at, `None` when the server stops.
+    async fn next_point(&mut self) -> Option<u64> {
+        let position = self.position;
+        loop {
+            let waited = tokio::time::timeout(
+                self.state.limits.alerts_day_check,
+                self.head.wait_for(|head| *head > position),
+            )
+            .await
+            .map(|head| head.map(|h| *h));
+            match waited {
+                Ok(Ok(head)) => return Some(head),
+                Ok(Err(_)) => return None,
+                Err(_) if self.today() != self.date => return Some(position),
+                Err(_) => {}
+            }
+        }
+    }
+
+    fn today(&self) -> chrono::NaiveDate {
+        self.state.clock.now().date_naive()
     }
 
     /// The alerts at (today, `position`), once the read models have it.

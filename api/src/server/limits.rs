@@ -30,6 +30,9 @@ pub struct Limits {
     /// Longest a query waits for the read models to reach the position it
     /// names before `PROJECTION_LAG`.
     pub projection_wait: Duration,
+    /// How often an alerts subscription with no new event looks whether
+    /// the ledger's day changed (time-based rules fire on their day).
+    pub alerts_day_check: Duration,
 }
 
 /// What one report field costs in query complexity.
@@ -48,6 +51,7 @@ impl Default for Limits {
             subscriptions_per_connection_max: 16,
             subscriptions_max: 1_024,
             projection_wait: Duration::from_secs(5),
+            alerts_day_check: Duration::from_secs(60),
         }
     }
 }

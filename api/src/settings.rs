@@ -47,11 +47,13 @@ pub enum SettingsError {
         reason: String,
     },
     /// A setting's value cannot be used.
-    #[error("settings file {path}: alerts.{reason}")]
+    #[error("settings file {path}: setting alerts.{name}: {reason}")]
     Invalid {
         /// The file.
         path: PathBuf,
-        /// The setting and what is wrong.
+        /// The setting, as the file names it (within `[alerts]`).
+        name: &'static str,
+        /// What is wrong and what is expected.
         reason: String,
     },
 }
@@ -83,7 +85,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Settings, SettingsError> {
         .validate()
         .map_err(|e| SettingsError::Invalid {
             path: path.to_path_buf(),
-            reason: e.to_string(),
+            name: e.name,
+            reason: e.reason,
         })?;
     Ok(settings)
 }

@@ -39,11 +39,13 @@ pub struct AlertSettings {
     pub daily_task_role: String,
     /// An item of this amount or more is under key monitoring from issue
     /// (default 500,000.00).
+    #[serde(deserialize_with = "exact_amount")]
     pub key_amount: Decimal,
     /// Who monitors key items (default finance_manager).
     pub key_amount_role: String,
     /// A customer whose overdue total reaches this is escalated (default
     /// 1,000,000.00).
+    #[serde(deserialize_with = "exact_amount")]
     pub customer_overdue_total: Decimal,
     /// To whom (default management).
     pub customer_overdue_role: String,
@@ -85,6 +87,30 @@ impl Default for AlertSettings {
             promise_grace_days: 3,
         }
     }
+}
+
+/// An amount written as a string ("500000.00") or a whole number; a
+/// number with a fraction is refused, as it may have been rounded through
+/// a float on its way.
+fn exact_amount<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+    struct Exact;
+    impl serde::de::Visitor<'_> for Exact {
+        type Value = Decimal;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an amount as a string, e.g. \"500000.00\"")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Decimal, E> {
+            v.parse()
+                .map_err(|_| E::custom(format!("{v:?} is not an amount")))
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Decimal, E> {
+            Ok(Decimal::from(v))
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Decimal, E> {
+            Ok(Decimal::from(v))
+        }
+    }
+    d.deserialize_any(Exact)
 }
 
 /// A setting that cannot be used.

@@ -69,3 +69,4 @@ pub mod ids;
 pub mod log;
 pub mod money;
 pub mod sample;
+pub mod udi;

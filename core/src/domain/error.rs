@@ -179,6 +179,20 @@ pub enum CommandError {
         /// The recall.
         recall: String,
     },
+    /// A serial is under a recall that names serials.
+    #[error(
+        "serial {serial} of lot {lot} of {gtin} is under recall {recall} and may not be shipped"
+    )]
+    SerialRecalled {
+        /// Product.
+        gtin: String,
+        /// Lot.
+        lot: String,
+        /// Serial.
+        serial: String,
+        /// The recall.
+        recall: String,
+    },
     /// A UDI string does not parse.
     #[error("invalid UDI: {0}")]
     UdiInvalid(String),
@@ -232,7 +246,9 @@ impl CommandError {
             CommandError::Overshipment { .. } => ErrorCode::Overshipment,
             CommandError::OrderNotReleased { .. } => ErrorCode::OrderNotReleased,
             CommandError::LotExpired { .. } => ErrorCode::LotExpired,
-            CommandError::LotRecalled { .. } => ErrorCode::LotRecalled,
+            CommandError::LotRecalled { .. } | CommandError::SerialRecalled { .. } => {
+                ErrorCode::LotRecalled
+            }
             CommandError::UdiInvalid(_) => ErrorCode::UdiInvalid,
             CommandError::UdiMismatch(_) => ErrorCode::UdiMismatch,
             CommandError::DoubleBilling { .. } => ErrorCode::DoubleBilling,

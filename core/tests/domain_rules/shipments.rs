@@ -586,9 +586,68 @@ fn an_empty_or_overlong_udi_string_is_refused() {
     }
 }
 
-// Parsing UDI strings and checking them against the line (UDI_INVALID,
-// UDI_MISMATCH) comes with the traceability issue; until then a shipment
-// line carries its raw UDIs as scanned.
+#[test]
+fn a_udi_that_does_not_parse_is_refused_saying_why() {
+    let g = with_order();
+    let cases = [
+        ("(01)09506000134353(10)L1", "expected 2"),
+        ("(01)09506000134352(17)271301", "month 13"),
+        ("+A99912345/$$52001510X33", "HIBCC"),
+    ];
+    for (udi, words) in cases {
+        let err = assert_refused!(
+            ship(&g, ship_with_udis(&[udi], &[])),
+            CommandError::UdiInvalid(_)
+        );
+        assert_eq!(err.code(), ErrorCode::UdiInvalid);
+        assert!(err.to_string().contains(words), "{udi}: {err}");
+    }
+}
+
+#[test]
+fn a_udi_that_disagrees_with_its_line_is_a_mismatch() {
+    let g = with_order();
+    let cases = [
+        ("(01)09504000059118(10)L1", "names GTIN"),
+        ("(01)09506000134352(10)L2", "names lot L2"),
+        ("(01)09506000134352(17)271130(10)L1", "expires 2027-11-30"),
+        (
+            "https://id.gs1.org/01/09506000134352/10/L1/21/SN9",
+            "serial SN9",
+        ),
+    ];
+    for (udi, words) in cases {
+        let err = assert_refused!(
+            ship(&g, ship_with_udis(&[udi], &["SN1", "SN2"])),
+            CommandError::UdiMismatch(_)
+        );
+        assert_eq!(err.code(), ErrorCode::UdiMismatch);
+        assert!(err.to_string().contains(words), "{udi}: {err}");
+    }
+    // Every form of the same identity agrees.
+    let agreeing = [
+        "]d201095060001343521727123110L1\u{1d}21SN1",
+        "https://example.com/01/09506000134352/10/L1/21/SN2?17=271231",
+    ];
+    assert!(ship(&g, ship_with_udis(&agreeing, &["SN1", "SN2"])).is_ok());
+}
+
+#[test]
+fn a_recall_naming_serials_blocks_those_serials_not_the_lot() {
+    let g = with_order().and(Command::IssueRecall(IssueRecall {
+        serials: vec!["SN1".into()],
+        ..recall(R1, GTIN_A, &["L1"])
+    }));
+    let err = assert_refused!(
+        ship(&g, ship_with_udis(&[], &["SN1", "SN2"])),
+        CommandError::SerialRecalled { serial, recall, .. } if serial == "SN1" && *recall == R1.to_string()
+    );
+    assert_eq!(err.code(), ErrorCode::LotRecalled);
+    assert!(
+        ship(&g, ship_with_udis(&[], &["SN2", "SN3"])).is_ok(),
+        "the rest of the lot ships"
+    );
+}
 
 // AcceptDelivery
 

@@ -2,8 +2,10 @@
 //!
 //! A shipment ships a released order's lines from lots that exist, are not
 //! expired on the ship date and are not under recall, never more than
-//! ordered and not yet shipped, nor more than a lot has left. Raw UDI
-//! strings are carried but not yet parsed (traceability issue).
+//! ordered and not yet shipped, nor more than a lot has left; a serial
+//! ships once, never while a recall names it. Raw UDI strings must parse
+//! (GS1, two-digit years around the ship date) and agree with the line's
+//! GTIN, lot, expiry and serials.
 
 use chrono::NaiveDate;
 use rustc_hash::FxHashSet;
@@ -18,6 +20,7 @@ use crate::domain::error::CommandError;
 use crate::domain::events::{DeliveryAccepted, Event, OrderShipped, ShipmentLine};
 use crate::domain::state::{Lot, Order, OrderLineState, OrderStatus, WriteModel};
 use crate::domain::types::Gtin;
+use crate::udi;
 
 /// OrderShipped: a released order with units left, a new shipment id, and
 /// every line checked by [`ship_line`].
@@ -116,6 +119,7 @@ fn ship_line<'a>(
     }
     let lot = shippable_lot(model, &gtin, &l.lot, c.shipped_on)?;
     check_identifiers(l, quantity, &ol.gtin, lot, tally)?;
+    check_udis(l, &gtin, lot, c.shipped_on)?;
     check_units_left(l, quantity, ol, lot, tally)?;
     Ok(ShipmentLine {
         line_no: l.line_no,
@@ -191,6 +195,14 @@ fn check_identifiers<'a>(
     }
     for serial in &l.serials {
         lot_text("serials", serial)?;
+        if let Some(recall) = lot.recalled_serials.get(serial) {
+            return Err(CommandError::SerialRecalled {
+                gtin: gtin.to_string(),
+                lot: l.lot.clone(),
+                serial: serial.clone(),
+                recall: recall.to_string(),
+            });
+        }
         let fresh = tally
             .serials
             .insert((gtin, l.lot.as_str(), serial.as_str()));
@@ -303,4 +315,36 @@ pub(super) fn accept_delivery(
         accepted_on: c.accepted_on,
         accepted_by: c.accepted_by.clone(),
     })])
+}
+
+/// Each raw UDI of a line parses and agrees with it: the same GTIN, and
+/// the line's lot, lot expiry and one of its serials where the UDI names
+/// them.
+fn check_udis(
+    l: &ShipLineRequest,
+    gtin: &Gtin,
+    lot: &Lot,
+    shipped_on: NaiveDate,
+) -> Result<(), CommandError> {
+    for raw in &l.udis {
+        let parsed = udi::parse(raw, shipped_on)
+            .map_err(|e| CommandError::UdiInvalid(format!("{raw:?}: {e}")))?;
+        let mismatch = |what: String| Err(CommandError::UdiMismatch(format!("{raw:?} {what}")));
+        if parsed.gtin != *gtin {
+            return mismatch(format!("names GTIN {}, the line ships {gtin}", parsed.gtin));
+        }
+        if let Some(u) = parsed.lot.as_ref().filter(|u| **u != l.lot) {
+            return mismatch(format!("names lot {u}, the line ships lot {}", l.lot));
+        }
+        if let Some(u) = parsed.expiry.filter(|u| *u != lot.expires_on) {
+            return mismatch(format!(
+                "expires {u}, lot {} expires {}",
+                l.lot, lot.expires_on
+            ));
+        }
+        if let Some(u) = parsed.serial.as_ref().filter(|u| !l.serials.contains(u)) {
+            return mismatch(format!("names serial {u}, which the line does not list"));
+        }
+    }
+    Ok(())
 }

@@ -137,6 +137,9 @@ pub struct Lot {
     pub shipped: u64,
     /// The recall blocking it, if any.
     pub recalled_by: Option<RecallId>,
+    /// Serials blocked by a recall that names serials (the rest of the
+    /// lot may still ship).
+    pub recalled_serials: FxHashMap<String, RecallId>,
     /// Units shipped per customer.
     pub shipped_to: FxHashMap<CustomerId, u64>,
     /// Serials shipped.
@@ -235,6 +238,7 @@ impl WriteModel {
             released: e.quantity,
             shipped: 0,
             recalled_by: None,
+            recalled_serials: FxHashMap::default(),
             shipped_to: FxHashMap::default(),
             serials: FxHashSet::default(),
         };

@@ -1,6 +1,7 @@
 //! Recalls (domain.md 4: RecallIssued, RecallNoticeAcknowledged,
 //! RecallUnitsReturned) and their fold. A recall blocks its lots from
-//! shipping, and counts who acknowledged it and how many units came back.
+//! shipping (or, when it names serials, those serials only), and counts
+//! who acknowledged it and how many units came back.
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -26,7 +27,13 @@ pub struct Recall {
 impl WriteModel {
     pub(super) fn recall_issued(&mut self, e: &RecallIssued) -> Folded {
         for lot in &e.lots {
-            lot_in(&mut self.lots, &e.gtin, lot)?.recalled_by = Some(e.recall_id);
+            let lot = lot_in(&mut self.lots, &e.gtin, lot)?;
+            if e.serials.is_empty() {
+                lot.recalled_by = Some(e.recall_id);
+            }
+            for serial in &e.serials {
+                lot.recalled_serials.insert(serial.clone(), e.recall_id);
+            }
         }
         let recall = Recall {
             gtin: e.gtin.clone(),

@@ -359,7 +359,7 @@ fn a_shipment_with_more_serials_and_udis_than_one_shipment_may_carry_is_refused(
             lot: "L1".into(),
             quantity: 1,
             serials: vec![],
-            udis: vec!["U".into(); SERIALS_PER_LINE_MAX],
+            udis: vec![format!("(01){}(10)L1", sample::GTIN); SERIALS_PER_LINE_MAX],
         })
         .collect();
     let (model, ship) = order_with(lines);
@@ -381,9 +381,10 @@ fn a_command_whose_event_would_outgrow_the_payload_limit_is_refused_and_appends_
         lot: "L1".into(),
         quantity: 1,
         serials: vec![],
-        udis: vec!["9".repeat(UDI_LEN_MAX); SERIALS_PER_LINE_MAX],
+        udis: vec![long_udi(); SERIALS_PER_LINE_MAX],
     }]);
-    const { assert!(SERIALS_PER_LINE_MAX * UDI_LEN_MAX > EVENT_PAYLOAD_BYTES_MAX) };
+    assert!(long_udi().len() <= UDI_LEN_MAX);
+    assert!(SERIALS_PER_LINE_MAX * long_udi().len() > EVENT_PAYLOAD_BYTES_MAX);
     // The rules accept it; only the log's payload limit refuses it.
     assert!(decide(&model, &sample::admin(), &Command::ShipOrder(ship.clone())).is_ok());
     let setup = [
@@ -423,4 +424,13 @@ fn a_command_whose_event_would_outgrow_the_payload_limit_is_refused_and_appends_
     ledger
         .submit(sample::submit(sample::register_customer(cid(2))))
         .unwrap();
+}
+
+/// A valid UDI of the line's product and lot, near the longest accepted:
+/// five company-internal AIs of 90 characters each.
+fn long_udi() -> String {
+    let internal: String = (91..=95)
+        .map(|ai| format!("({ai}){}", "X".repeat(90)))
+        .collect();
+    format!("(01){}(10)L1{internal}", sample::GTIN)
 }

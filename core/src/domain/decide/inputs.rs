@@ -19,7 +19,7 @@ pub const QUANTITY_MAX: i64 = 1_000_000_000;
 /// Longest lot or serial number (GS1 AI 10 / AI 21 allow 20 characters).
 pub const LOT_LEN_MAX: usize = 20;
 /// Longest raw UDI string, in bytes (GS1 element strings are far shorter).
-pub const UDI_LEN_MAX: usize = 512;
+pub const UDI_LEN_MAX: usize = crate::udi::UDI_LEN_MAX;
 /// Most serials and UDIs on one shipment, over all its lines.
 pub const SERIALS_PER_SHIPMENT_MAX: usize = 100_000;
 /// Largest amount, price or document total: 10^15 in the currency's units.

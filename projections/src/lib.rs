@@ -12,6 +12,8 @@
 //!   (read-models.md "Collections and early warning").
 //! - [`credit`]: credit exposure, limits, held orders and promises to pay
 //!   (read-models.md "Credit exposure").
+//! - [`trace`]: lot, serial, customer and recall chains for regulators
+//!   (traceability.md).
 //! - [`receivables`]: receivable items and aging (read-models.md
 //!   "Receivable items", "Aging").
 
@@ -23,5 +25,6 @@ pub mod projection;
 pub mod receivables;
 pub mod scalars;
 pub mod stored;
+pub mod trace;
 
 pub use projection::{Applied, Changes, LoadError, Projection};

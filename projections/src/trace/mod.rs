@@ -5,8 +5,10 @@
 //! "as known at" p leaves out every fact recorded after p.
 //!
 //! - `state`: the facts and the fold;
-//! - `query`: the chains and the recall impact.
+//! - `query`: the chains and the recall impact;
+//! - `epcis`: a lot's or a recall's chain as a GS1 EPCIS 2.0 document.
 
+mod epcis;
 mod query;
 mod state;
 
@@ -18,6 +20,7 @@ use crate::chunks::{self, ChunkWriter};
 use crate::projection::{Applied, Changes, LoadError, Projection};
 use state::{Fact, State, Unfit};
 
+pub use epcis::{EPCIS_CONTEXT, lgtin, sgtin};
 pub use query::{
     CustomerTrace, LotTrace, RecallCustomer, RecallImpact, RecallSummary, ShipmentTrace,
 };

@@ -51,6 +51,7 @@ pub fn caught_up(ledger: &Ledger, what: &'static str) -> anyhow::Result<Models> 
         engine,
         receivables,
         credit,
+        ..
     } = start_read_models(ledger, |applied, head| bar.update(applied, head))
         .context("catching up the read models")?;
     bar.finish();

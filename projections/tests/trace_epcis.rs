@@ -214,9 +214,7 @@ fn a_recalls_document_validates_and_agrees_with_its_impact() {
     let t = traced(&h);
     let doc = t.recall_epcis(R1, h.head(), recorded(h.head())).unwrap();
     assert_valid(&doc);
-    let impact = t
-        .recall_impact(R1, h.head(), &|_| rust_decimal::Decimal::ZERO)
-        .unwrap();
+    let impact = t.recall_impact(R1, h.head(), &|_| None).unwrap();
     let consignees: Vec<String> = of_step(&doc, "shipping")
         .iter()
         .map(|e| {

@@ -16,10 +16,10 @@ use arledger_core::domain::commands::{
 };
 use arledger_core::domain::types::{Gtin, RiskClass};
 use arledger_core::ids::{CommandId, InvoiceId, RecallId};
+use arledger_core::money::Currency;
 use arledger_core::sample;
-use arledger_projections::trace::Trace;
+use arledger_projections::trace::{OpenAmount, Trace};
 use arledger_projections::{Applied, Projection};
-use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use support::*;
 use uuid::Uuid;
@@ -148,7 +148,7 @@ fn the_chain_of_a_lot_as_known_at_any_position() {
 fn a_recall_lists_every_consignee_and_later_returns_change_no_earlier_answer() {
     let (mut h, _, _) = replay();
     let recalled = h.run(recall_l1());
-    let open = |_: InvoiceId| dec!(1000.00);
+    let open = |_: InvoiceId| Some((Currency::USD, dec!(1000.00)));
     let before = traced(&h).recall_impact(R1, recalled, &open).unwrap();
     let rows: Vec<_> = (before.customers.iter())
         .map(|c| {
@@ -167,13 +167,15 @@ fn a_recall_lists_every_consignee_and_later_returns_change_no_earlier_answer() {
     assert_eq!(before.customers[0].shipments[0].shipped_on, d("2026-03-01"));
     assert_eq!(before.customers[1].shipments[0].shipped_on, d("2026-03-05"));
     assert_eq!(
-        before.customers[0].open_invoice_amount,
-        dec!(1000.00),
+        before.customers[0].open_invoice_amounts,
+        [OpenAmount {
+            currency: Currency::USD,
+            amount: dec!(1000.00)
+        }],
         "INV-H1 carries L1"
     );
-    assert_eq!(
-        before.customers[1].open_invoice_amount,
-        Decimal::ZERO,
+    assert!(
+        before.customers[1].open_invoice_amounts.is_empty(),
         "H2 not invoiced"
     );
     assert_eq!(
@@ -239,9 +241,7 @@ fn a_serial_a_customer_and_a_recall_of_serials() {
         reason: "firmware".into(),
         issued_on: d("2026-04-01"),
     }));
-    let impact = traced(&h)
-        .recall_impact(R1, h.head(), &|_| Decimal::ZERO)
-        .unwrap();
+    let impact = traced(&h).recall_impact(R1, h.head(), &|_| None).unwrap();
     assert_eq!(impact.customers.len(), 1);
     assert_eq!(
         impact.customers[0].quantity_shipped, 2,

@@ -275,3 +275,13 @@ impl From<CoreGrade> for RiskGrade {
         }
     }
 }
+
+impl From<RiskClass> for RecallClass {
+    fn from(class: RiskClass) -> RecallClass {
+        match class {
+            RiskClass::I => RecallClass::I,
+            RiskClass::II => RecallClass::II,
+            RiskClass::III => RecallClass::III,
+        }
+    }
+}

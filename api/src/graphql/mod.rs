@@ -15,6 +15,7 @@ pub mod report_types;
 pub mod reports;
 pub mod scalars;
 pub mod subscription;
+pub mod trace;
 pub mod types;
 
 use std::sync::Arc;
@@ -27,7 +28,7 @@ use crate::server::state::AppState;
 /// The root of queries: the log's and aging's, and the other reports'.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(query::Query, reports::ReportQuery);
+pub struct QueryRoot(query::Query, reports::ReportQuery, trace::TraceQuery);
 
 /// The served schema.
 pub type ApiSchema = Schema<QueryRoot, mutation::Mutation, subscription::Subscription>;

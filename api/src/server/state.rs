@@ -12,6 +12,7 @@ use arledger_projections::alerts::AlertSettings;
 use arledger_projections::credit::Credit;
 use arledger_projections::engine::{Engine, EngineError, Handle};
 use arledger_projections::receivables::Receivables;
+use arledger_projections::trace::Trace;
 
 use crate::auth::TokenStore;
 use crate::server::head_watch::HeadWatch;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub receivables: Handle<Receivables>,
     /// Credit exposure, held orders and promises to pay.
     pub credit: Handle<Credit>,
+    /// Lot, serial, customer and recall chains.
+    pub trace: Handle<Trace>,
     /// The collections rules' settings.
     pub alert_settings: AlertSettings,
     /// API tokens.
@@ -74,6 +77,7 @@ impl AppState {
             engine: parts.read_models.engine,
             receivables: parts.read_models.receivables,
             credit: parts.read_models.credit,
+            trace: parts.read_models.trace,
             alert_settings: parts.alert_settings,
             tokens: parts.tokens,
             limits: parts.limits,
@@ -90,6 +94,8 @@ pub struct ReadModels {
     pub receivables: Handle<Receivables>,
     /// Credit exposure, held orders and promises to pay.
     pub credit: Handle<Credit>,
+    /// Lot, serial, customer and recall chains.
+    pub trace: Handle<Trace>,
 }
 
 /// How often catching up reports its progress.
@@ -105,6 +111,7 @@ pub fn start_read_models(
     let mut builder = Engine::builder(ledger);
     let receivables = builder.add::<Receivables>()?;
     let credit = builder.add::<Credit>()?;
+    let trace = builder.add::<Trace>()?;
     let engine = builder.start()?;
     let head = ledger.head().position;
     loop {
@@ -115,6 +122,7 @@ pub fn start_read_models(
                     engine,
                     receivables,
                     credit,
+                    trace,
                 });
             }
             Err(EngineError::Behind { .. }) => {}

@@ -22,7 +22,7 @@ use state::{Fact, State, Unfit};
 
 pub use epcis::{EPCIS_CONTEXT, lgtin, sgtin};
 pub use query::{
-    CustomerTrace, LotTrace, RecallCustomer, RecallImpact, RecallSummary, ShipmentTrace,
+    CustomerTrace, LotTrace, OpenAmount, RecallCustomer, RecallImpact, RecallSummary, ShipmentTrace,
 };
 
 /// The first byte of every fact's key.

@@ -10,7 +10,9 @@ use serde::Serialize;
 
 use super::Trace;
 use super::state::{Line, Recall, Shipment, State};
-use crate::scalars::decimal;
+use arledger_core::money::Currency;
+
+use crate::scalars::{at_scale, currency_code, decimal};
 
 /// One shipment of a lot (or of a serial).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -104,9 +106,21 @@ pub struct RecallCustomer {
     pub acknowledged_on: Option<NaiveDate>,
     /// The shipments that carried recalled goods.
     pub shipments: Vec<ShipmentTrace>,
-    /// What the invoices carrying them have open (gross, disputed or not).
+    /// What the invoices carrying them have open (gross, disputed or
+    /// not), per currency, at each currency's scale, sorted by code.
+    pub open_invoice_amounts: Vec<OpenAmount>,
+}
+
+/// An amount open in one currency.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenAmount {
+    /// The currency.
+    #[serde(serialize_with = "currency_code")]
+    pub currency: Currency,
+    /// The amount.
     #[serde(serialize_with = "decimal")]
-    pub open_invoice_amount: Decimal,
+    pub amount: Decimal,
 }
 
 /// A recall's impact as known at p: the contract's `RecallImpact`.
@@ -317,13 +331,13 @@ impl Trace {
     }
 
     /// Recall `recall`'s impact as known at `p`; `open_of` gives what an
-    /// invoice has open (from the receivables at p). `None` when the recall
+    /// invoice has open and in which currency (from the receivables at p). `None` when the recall
     /// is unknown at p.
     pub fn recall_impact(
         &self,
         recall: RecallId,
         p: u64,
-        open_of: &dyn Fn(InvoiceId) -> Decimal,
+        open_of: &dyn Fn(InvoiceId) -> Option<(Currency, Decimal)>,
     ) -> Option<RecallImpact> {
         let r = self
             .state
@@ -339,7 +353,7 @@ impl Trace {
                 .collect();
             invoices.sort_unstable();
             invoices.dedup();
-            c.open_invoice_amount = invoices.into_iter().map(open_of).sum();
+            c.open_invoice_amounts = open_amounts(invoices.into_iter().filter_map(open_of));
         }
         let total_shipped = customers.iter().map(|c| c.quantity_shipped).sum();
         let total_returned = customers.iter().map(|c| c.quantity_returned).sum();
@@ -413,7 +427,7 @@ fn consignee(out: &mut Vec<RecallCustomer>, r: &Recall, p: u64, trace: ShipmentT
                 quantity_returned: returned,
                 acknowledged_on,
                 shipments: Vec::new(),
-                open_invoice_amount: Decimal::ZERO,
+                open_invoice_amounts: Vec::new(),
             });
             out.len() - 1
         }
@@ -439,4 +453,18 @@ fn completion(customers: &[RecallCustomer]) -> Decimal {
     let mut share = share.round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero);
     share.rescale(4);
     share
+}
+
+/// Amounts summed per currency, at each currency's scale, by code.
+fn open_amounts(amounts: impl Iterator<Item = (Currency, Decimal)>) -> Vec<OpenAmount> {
+    let mut sums: std::collections::BTreeMap<Currency, Decimal> = std::collections::BTreeMap::new();
+    for (currency, amount) in amounts {
+        *sums.entry(currency).or_default() += amount;
+    }
+    (sums.into_iter())
+        .map(|(currency, amount)| OpenAmount {
+            currency,
+            amount: at_scale(amount, currency),
+        })
+        .collect()
 }

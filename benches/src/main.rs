@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 mod api;
 mod readmodels;
+mod trace;
 
 use anyhow::{Context, Result, bail};
 use arledger_core::clock::Clock;
@@ -87,6 +88,26 @@ enum Bench {
         #[arg(long)]
         data: Option<std::path::PathBuf>,
     },
+    /// The GS1 UDI parser on human-readable, element-string and Digital
+    /// Link UDIs mixed.
+    Udi {
+        /// UDIs parsed.
+        #[arg(long, default_value_t = 600_000)]
+        count: usize,
+    },
+    /// Traceability on a realistic ledger: a recall reaching about 1,000
+    /// consignees, its lot trace, impact and EPCIS export.
+    Trace {
+        /// Events in the ledger.
+        #[arg(long, default_value_t = 1_000_000)]
+        events: u64,
+        /// The fixture's seed.
+        #[arg(long, default_value_t = 20_251_201)]
+        seed: u64,
+        /// Build (or reuse) the ledger here and keep it.
+        #[arg(long)]
+        data: Option<std::path::PathBuf>,
+    },
     /// The pure domain on the append workload: decide + apply, then payload
     /// encoding, without the log (where the writer's time goes).
     Domain {
@@ -122,6 +143,8 @@ fn main() -> Result<()> {
         Bench::OpenOnce { path, head, strict } => open_once(&path, head, strict),
         Bench::Readmodels { events, seed, data } => readmodels::readmodels(events, seed, data),
         Bench::Api(args) => api::api(&args),
+        Bench::Udi { count } => trace::udi_bench(count),
+        Bench::Trace { events, seed, data } => trace::trace_bench(events, seed, data),
     }
 }
 

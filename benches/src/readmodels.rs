@@ -74,7 +74,7 @@ pub fn readmodels(events: u64, seed: u64, data: Option<PathBuf>) -> Result<()> {
 
 /// The ledger in `dir`, populated by the generator unless it already
 /// holds events (then it is reused as it is).
-fn build(dir: &Path, config: &FixtureConfig) -> Result<Ledger> {
+pub(crate) fn build(dir: &Path, config: &FixtureConfig) -> Result<Ledger> {
     let ledger = open(dir, 1_000)?;
     if ledger.head().position > 0 {
         return Ok(ledger);

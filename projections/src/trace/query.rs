@@ -468,3 +468,25 @@ fn open_amounts(amounts: impl Iterator<Item = (Currency, Decimal)>) -> Vec<OpenA
         })
         .collect()
 }
+
+impl Trace {
+    /// Every lot released by `p` with how many consignees it reached by
+    /// then, most first (ties by product and lot).
+    pub fn lots_by_reach(&self, p: u64) -> Vec<(Gtin, String, usize)> {
+        let st = &self.state;
+        let mut out: Vec<(Gtin, String, usize)> = (st.lots.iter())
+            .filter(|(_, lot)| lot.position <= p)
+            .map(|((gtin, lot), record)| {
+                let mut consignees: Vec<CustomerId> = (st.lines_of(&record.lines))
+                    .filter_map(|l| st.shipment_of(l).filter(|s| s.position <= p))
+                    .map(|s| s.customer)
+                    .collect();
+                consignees.sort_unstable();
+                consignees.dedup();
+                (gtin.clone(), lot.clone(), consignees.len())
+            })
+            .collect();
+        out.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| (&a.0, &a.1).cmp(&(&b.0, &b.1))));
+        out
+    }
+}

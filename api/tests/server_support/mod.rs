@@ -10,6 +10,7 @@
 pub mod books;
 pub mod client;
 pub mod reports;
+pub mod trace;
 pub mod ws;
 
 use std::collections::HashMap;

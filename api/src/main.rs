@@ -12,6 +12,7 @@ mod aging;
 mod aging_format;
 mod alerts_cmd;
 mod dso_cmd;
+mod epcis_cmd;
 mod export;
 mod exposure_cmd;
 mod fixtures_cmd;
@@ -20,6 +21,7 @@ mod report_format;
 mod serve;
 mod shared;
 mod token;
+mod trace_cmd;
 mod verify;
 
 use std::process::ExitCode;
@@ -58,6 +60,12 @@ enum Command {
     Exposure(exposure_cmd::Args),
     /// The collections alerts at a business date, highest level first.
     Alerts(alerts_cmd::Args),
+    /// Traceability chains as known at any point: a lot's (or serial's)
+    /// shipments, a UDI's, what a customer received, a recall's consignees.
+    Trace(trace_cmd::Args),
+    /// A lot's or a recall's chain as a GS1 EPCIS 2.0 JSON-LD document.
+    #[command(name = "export-epcis")]
+    ExportEpcis(epcis_cmd::Args),
     /// The GraphQL server (with --demo: a demo company and a token per role).
     Serve(serve::Args),
     /// Append the commands of a JSON-lines file (or - for standard input),
@@ -83,6 +91,8 @@ fn main() -> ExitCode {
         Command::Dso(args) => dso_cmd::run(&args),
         Command::Exposure(args) => exposure_cmd::run(&args),
         Command::Alerts(args) => alerts_cmd::run(&args),
+        Command::Trace(args) => trace_cmd::run(&args),
+        Command::ExportEpcis(args) => epcis_cmd::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Import(args) => import_cmd::run(&args),
         Command::Token(args) => token::run(&args),

@@ -132,8 +132,15 @@ fn recalled_units_shipped(model: &WriteModel, recall: &Recall, customer: Custome
                     recall.gtin
                 );
             };
-            // No entry: nothing of that lot went to the customer.
-            lot.shipped_to.get(&customer).copied().unwrap_or(0)
+            if recall.serials.is_empty() {
+                // No entry: nothing of that lot went to the customer.
+                return lot.shipped_to.get(&customer).copied().unwrap_or(0);
+            }
+            // A recall of serials reaches only the units it names.
+            let named = (recall.serials.iter())
+                .filter(|s| lot.serials.get(*s) == Some(&customer))
+                .count();
+            u64::try_from(named).unwrap_or(u64::MAX)
         })
         .sum()
 }

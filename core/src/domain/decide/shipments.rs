@@ -80,8 +80,8 @@ struct Tally<'a> {
     per_line: Vec<(u32, u64)>,
     /// Units per lot.
     per_lot: Vec<(&'a Gtin, &'a str, u64)>,
-    /// Serials shipped, per product and lot.
-    serials: FxHashSet<(&'a Gtin, &'a str, &'a str)>,
+    /// Serials shipped, per product.
+    serials: FxHashSet<(&'a Gtin, &'a str)>,
     /// Serials and UDIs over all lines.
     identifiers: usize,
 }
@@ -118,7 +118,7 @@ fn ship_line<'a>(
         ));
     }
     let lot = shippable_lot(model, &gtin, &l.lot, c.shipped_on)?;
-    check_identifiers(l, quantity, &ol.gtin, lot, tally)?;
+    check_identifiers(model, l, quantity, &ol.gtin, lot, tally)?;
     check_udis(l, &gtin, lot, c.shipped_on)?;
     check_units_left(l, quantity, ol, lot, tally)?;
     Ok(ShipmentLine {
@@ -162,8 +162,10 @@ fn shippable_lot<'a>(
 }
 
 /// Serials and UDIs of a line: within the limits, one serial per unit or
-/// none, each serial shipped once ever, each UDI of a sane length.
+/// none, each serial shipped once ever (per GTIN, whatever the lot), none
+/// under a recall, each UDI of a sane length.
 fn check_identifiers<'a>(
+    model: &WriteModel,
     l: &'a ShipLineRequest,
     quantity: u64,
     gtin: &'a Gtin,
@@ -203,14 +205,19 @@ fn check_identifiers<'a>(
                 recall: recall.to_string(),
             });
         }
-        let fresh = tally
-            .serials
-            .insert((gtin, l.lot.as_str(), serial.as_str()));
-        if lot.serials.contains(serial) || !fresh {
+        if !tally.serials.insert((gtin, serial.as_str())) {
             return Err(CommandError::state(
                 "serial",
                 serial,
-                format!("it was already shipped from lot {} of {gtin}", l.lot),
+                format!("this shipment names it twice for {gtin}"),
+            ));
+        }
+        // A GS1 serial is unique per GTIN, whichever lot names it.
+        if let Some(from) = shipped_from(model, gtin, serial) {
+            return Err(CommandError::state(
+                "serial",
+                serial,
+                format!("it was already shipped from lot {from} of {gtin}"),
             ));
         }
     }
@@ -347,4 +354,14 @@ fn check_udis(
         }
     }
     Ok(())
+}
+
+/// The lot of `gtin` that already shipped `serial`, if one did.
+fn shipped_from<'m>(model: &'m WriteModel, gtin: &Gtin, serial: &str) -> Option<&'m str> {
+    model
+        .lots
+        .get(gtin)?
+        .iter()
+        .find(|(_, lot)| lot.serials.contains_key(serial))
+        .map(|(no, _)| no.as_str())
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use super::{Broken, Folded, WriteModel, broken, insert_new, known};
 use crate::domain::events::{
@@ -142,8 +142,8 @@ pub struct Lot {
     pub recalled_serials: FxHashMap<String, RecallId>,
     /// Units shipped per customer.
     pub shipped_to: FxHashMap<CustomerId, u64>,
-    /// Serials shipped.
-    pub serials: FxHashSet<String>,
+    /// Serials shipped, with the customer each went to.
+    pub serials: FxHashMap<String, CustomerId>,
 }
 
 impl WriteModel {
@@ -240,7 +240,7 @@ impl WriteModel {
             recalled_by: None,
             recalled_serials: FxHashMap::default(),
             shipped_to: FxHashMap::default(),
-            serials: FxHashSet::default(),
+            serials: FxHashMap::default(),
         };
         insert_new(
             self.lots.entry(e.gtin.clone()).or_default(),

@@ -18,6 +18,8 @@ pub struct Recall {
     pub gtin: Gtin,
     /// Lots.
     pub lots: Vec<String>,
+    /// The serials it names (empty: the whole lots).
+    pub serials: Vec<String>,
     /// Customers who acknowledged.
     pub acknowledged: FxHashSet<CustomerId>,
     /// Units returned per customer.
@@ -38,6 +40,7 @@ impl WriteModel {
         let recall = Recall {
             gtin: e.gtin.clone(),
             lots: e.lots.clone(),
+            serials: e.serials.clone(),
             acknowledged: FxHashSet::default(),
             returned: FxHashMap::default(),
         };

@@ -151,6 +151,7 @@ fn ship_from_lot(lot: &mut Lot, line: &ShipmentLine, customer_id: CustomerId) ->
     }
     let to_customer = lot.shipped_to.entry(customer_id).or_default();
     *to_customer = add_units(*to_customer, line.quantity)?;
-    lot.serials.extend(line.serials.iter().cloned());
+    lot.serials
+        .extend(line.serials.iter().map(|s| (s.clone(), customer_id)));
     Ok(())
 }

@@ -50,9 +50,10 @@ pub fn date(s: &str, reference: NaiveDate) -> Result<NaiveDate, String> {
     if dd == 0 {
         return last_day(year, mm).ok_or_else(|| format!("{s} is out of range"));
     }
-    NaiveDate::from_ymd_opt(year, mm, dd).ok_or_else(|| {
-        let last = last_day(year, mm).map_or(31, |d| d.day());
-        format!("day {dd:02} in {s}: {year}-{mm:02} has {last} days")
+    NaiveDate::from_ymd_opt(year, mm, dd).ok_or_else(|| match last_day(year, mm) {
+        Some(last) => format!("day {dd:02} in {s}: {year}-{mm:02} has {} days", last.day()),
+        // The year of the century rule is past the calendar's last one.
+        None => format!("{s} is out of range (year {year})"),
     })
 }
 

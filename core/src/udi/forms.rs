@@ -23,11 +23,7 @@ pub fn split(text: &str) -> Result<(UdiForm, Vec<(String, String)>), UdiError> {
             "this is an ICCBBA (ISBT 128) UDI (it starts with = or &): only GS1 UDIs are read",
         ));
     }
-    let lower = text
-        .get(..8)
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    if lower.starts_with("https://") || lower.starts_with("http://") {
+    if has_prefix_ignoring_case(text, "https://") || has_prefix_ignoring_case(text, "http://") {
         return Ok((UdiForm::DigitalLink, digital_link(text)?));
     }
     if text.starts_with('(') {
@@ -47,6 +43,14 @@ pub fn split(text: &str) -> Result<(UdiForm, Vec<(String, String)>), UdiError> {
         None => text,
     };
     Ok((UdiForm::ElementString, element_string(body)?))
+}
+
+/// Whether `text` starts with the ASCII `prefix`, in any case (bytes are
+/// compared: a character of several bytes after `http://` is the host's).
+fn has_prefix_ignoring_case(text: &str, prefix: &str) -> bool {
+    text.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
 /// The AI at the start of `s`, by the GS1 AI prefixes; an error names
@@ -184,7 +188,8 @@ fn digital_link(uri: &str) -> Result<Vec<(String, String)>, UdiError> {
     }
     if let Some((_, gtin)) = pairs.first_mut().filter(|(ai, _)| ai == "01") {
         // A Digital Link may carry a GTIN-8, -12 or -13: GTIN-14 with zeros.
-        if gtin.len() < 14 && gtin.bytes().all(|b| b.is_ascii_digit()) {
+        // No other length is a GTIN (`/01/0` is not fourteen zeros).
+        if matches!(gtin.len(), 8 | 12 | 13) && gtin.bytes().all(|b| b.is_ascii_digit()) {
             *gtin = format!("{gtin:0>14}");
         }
     }

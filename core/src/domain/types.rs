@@ -48,6 +48,13 @@ impl Gtin {
         Ok(Gtin(padded))
     }
 
+    /// A GTIN-14 whose 14 digits and check digit the caller has checked
+    /// (the UDI parser, which names the expected digit itself).
+    pub(crate) fn from_checked(digits: &str) -> Gtin {
+        debug_assert!(Gtin::parse(digits).is_ok_and(|g| g.0 == digits));
+        Gtin(digits.to_string())
+    }
+
     /// The 14 digits.
     pub fn as_str(&self) -> &str {
         &self.0

@@ -2,6 +2,8 @@
 //! pairs: values are checked against their AI's rules afterwards, in one
 //! place (`Fields::take`).
 
+use std::borrow::Cow;
+
 use percent_encoding::percent_decode_str;
 
 use super::ai::{self, ai_length, from_short_name, predefined_length};
@@ -11,8 +13,11 @@ use super::{GS, UdiError, UdiForm};
 /// Matrix, QR, DotCode).
 const GS1_SYMBOLOGIES: [&str; 5] = ["]C1", "]e0", "]d2", "]Q3", "]J1"];
 
+/// An (AI, value) pair, borrowed from the input where it can be.
+pub type Pair<'a> = (Cow<'a, str>, Cow<'a, str>);
+
 /// The form of `text` and its (AI, value) pairs.
-pub fn split(text: &str) -> Result<(UdiForm, Vec<(String, String)>), UdiError> {
+pub fn split(text: &str) -> Result<(UdiForm, Vec<Pair<'_>>), UdiError> {
     if text.starts_with('+') {
         return Err(UdiError::whole(
             "this is a HIBCC UDI (it starts with +): only GS1 UDIs are read for now",
@@ -70,7 +75,7 @@ fn leading_ai(s: &str) -> Result<&str, UdiError> {
 /// An element string: AI, value, and a GS after every value of variable
 /// length but the last (a GS after a fixed one, or before the first AI,
 /// is tolerated).
-fn element_string(body: &str) -> Result<Vec<(String, String)>, UdiError> {
+fn element_string(body: &str) -> Result<Vec<Pair<'_>>, UdiError> {
     let mut pairs = Vec::new();
     let mut rest = body.trim_start_matches(GS);
     while !rest.is_empty() {
@@ -102,7 +107,7 @@ fn element_string(body: &str) -> Result<Vec<(String, String)>, UdiError> {
                 None => (after, ""),
             }
         };
-        pairs.push((code.to_string(), value.to_string()));
+        pairs.push((Cow::Borrowed(code), Cow::Borrowed(value)));
         rest = next.trim_start_matches(GS);
     }
     if pairs.is_empty() {
@@ -113,7 +118,7 @@ fn element_string(body: &str) -> Result<Vec<(String, String)>, UdiError> {
 
 /// `(AI)value(AI)value…`: a value runs to the next `(` that opens an AI
 /// (two to four digits and `)`), or to the end.
-fn human_readable(text: &str) -> Result<Vec<(String, String)>, UdiError> {
+fn human_readable(text: &str) -> Result<Vec<Pair<'_>>, UdiError> {
     let mut pairs = Vec::new();
     let mut rest = text;
     while !rest.is_empty() {
@@ -129,7 +134,7 @@ fn human_readable(text: &str) -> Result<Vec<(String, String)>, UdiError> {
             .ok_or_else(|| UdiError::whole("an AI in parentheses is 2 to 4 digits, e.g. (01)"))?;
         let end = next_ai_start(after).unwrap_or(after.len());
         let value = after.get(..end).unwrap_or_default().trim();
-        pairs.push((code.to_string(), value.to_string()));
+        pairs.push((Cow::Borrowed(code), Cow::Borrowed(value)));
         rest = after.get(end..).unwrap_or_default().trim_start();
     }
     Ok(pairs)
@@ -149,7 +154,7 @@ fn next_ai_start(s: &str) -> Option<usize> {
 /// on are AI/value pairs (numbers or short names, percent-decoded); the
 /// query string's numeric keys (or short names) are AIs too, its other
 /// keys (`linkType`, …) are not this ledger's.
-fn digital_link(uri: &str) -> Result<Vec<(String, String)>, UdiError> {
+fn digital_link(uri: &str) -> Result<Vec<Pair<'_>>, UdiError> {
     let without_fragment = uri.split('#').next().unwrap_or(uri);
     let (path_part, query) = match without_fragment.split_once('?') {
         Some((p, q)) => (p, Some(q)),
@@ -190,29 +195,26 @@ fn digital_link(uri: &str) -> Result<Vec<(String, String)>, UdiError> {
         // A Digital Link may carry a GTIN-8, -12 or -13: GTIN-14 with zeros.
         // No other length is a GTIN (`/01/0` is not fourteen zeros).
         if matches!(gtin.len(), 8 | 12 | 13) && gtin.bytes().all(|b| b.is_ascii_digit()) {
-            *gtin = format!("{gtin:0>14}");
+            *gtin = Cow::Owned(format!("{gtin:0>14}"));
         }
     }
     Ok(pairs)
 }
 
 /// The AI a path segment or query key names.
-fn ai_of(key: &str) -> Result<String, UdiError> {
+fn ai_of(key: &str) -> Result<Cow<'_, str>, UdiError> {
     if key.bytes().all(|b| b.is_ascii_digit()) && (2..=4).contains(&key.len()) {
-        return Ok(key.to_string());
+        return Ok(Cow::Borrowed(key));
     }
     from_short_name(key)
-        .map(str::to_string)
+        .map(Cow::Borrowed)
         .ok_or_else(|| UdiError::whole(format!("{key:?} is not an application identifier")))
 }
 
-fn decoded(key: &str, value: &str) -> Result<String, UdiError> {
-    percent_decode_str(value)
-        .decode_utf8()
-        .map(|v| v.into_owned())
-        .map_err(|_| {
-            UdiError::whole(format!(
-                "the value of {key} is not UTF-8 once percent-decoded"
-            ))
-        })
+fn decoded<'a>(key: &str, value: &'a str) -> Result<Cow<'a, str>, UdiError> {
+    percent_decode_str(value).decode_utf8().map_err(|_| {
+        UdiError::whole(format!(
+            "the value of {key} is not UTF-8 once percent-decoded"
+        ))
+    })
 }

@@ -109,8 +109,22 @@ pub fn parse(input: &str, reference: NaiveDate) -> Result<Udi, UdiError> {
     }
     let (form, pairs) = forms::split(text)?;
     let mut fields = Fields::default();
-    for (ai, value) in &pairs {
-        fields.take(ai, value, reference)?;
+    for (i, (ai, value)) in pairs.iter().enumerate() {
+        let spec = checked(ai, value)?;
+        let earlier = pairs.get(..i).unwrap_or_default().iter();
+        match earlier.map(|(a, v)| (a, v)).find(|(a, _)| *a == ai) {
+            Some((_, seen)) if seen != value => {
+                return Err(UdiError::of(
+                    ai,
+                    format!("given twice, as {seen:?} and {value:?}"),
+                ));
+            }
+            Some(_) => {}
+            None => {
+                fields.ais.push(ai.to_string());
+                fields.keep(&spec, value, reference)?;
+            }
+        }
     }
     fields.into_udi(form)
 }
@@ -126,29 +140,11 @@ struct Fields {
     production: Option<NaiveDate>,
     count: Option<u64>,
     additional_id: Option<String>,
-    ais: Vec<(String, String)>,
+    ais: Vec<String>,
 }
 
 impl Fields {
     /// Checks `value` against AI `ai`'s rules and keeps it.
-    fn take(&mut self, ai: &str, value: &str, reference: NaiveDate) -> Result<(), UdiError> {
-        let spec = ai::lookup(ai).ok_or_else(|| {
-            UdiError::of(ai, "an application identifier this ledger does not know")
-        })?;
-        check_value(&spec, value)?;
-        if let Some((_, seen)) = self.ais.iter().find(|(a, _)| a == ai) {
-            if seen != value {
-                return Err(UdiError::of(
-                    ai,
-                    format!("given twice, as {seen:?} and {value:?}"),
-                ));
-            }
-            return Ok(());
-        }
-        self.ais.push((ai.to_string(), value.to_string()));
-        self.keep(&spec, value, reference)
-    }
-
     fn keep(&mut self, spec: &AiSpec, value: &str, reference: NaiveDate) -> Result<(), UdiError> {
         let bad = |reason: String| UdiError::of(spec.ai, reason);
         match (spec.ai, spec.kind) {
@@ -205,10 +201,18 @@ impl Fields {
             production: self.production,
             count: self.count,
             additional_id: self.additional_id,
-            ais: self.ais.into_iter().map(|(ai, _)| ai).collect(),
+            ais: self.ais,
             form,
         })
     }
+}
+
+/// The spec of AI `ai`, once `value` is checked against it.
+fn checked(ai: &str, value: &str) -> Result<AiSpec, UdiError> {
+    let spec = ai::lookup(ai)
+        .ok_or_else(|| UdiError::of(ai, "an application identifier this ledger does not know"))?;
+    check_value(&spec, value)?;
+    Ok(spec)
 }
 
 /// Checks a value's length and characters.
@@ -253,7 +257,9 @@ fn gtin(value: &str) -> Result<Gtin, UdiError> {
 fn gtin_of(ai: &str, value: &str) -> Result<Gtin, UdiError> {
     let digits = value.as_bytes();
     let (body, last) = match digits.split_last() {
-        Some((last, body)) if digits.len() == 14 => (body, *last),
+        Some((last, body)) if digits.len() == 14 && digits.iter().all(u8::is_ascii_digit) => {
+            (body, *last)
+        }
         _ => return Err(UdiError::of(ai, format!("{value:?} is not 14 digits"))),
     };
     let expected = gs1_check_digit(body);
@@ -266,5 +272,5 @@ fn gtin_of(ai: &str, value: &str) -> Result<Gtin, UdiError> {
             ),
         ));
     }
-    Gtin::parse(value).map_err(|e| UdiError::of(ai, e.to_string()))
+    Ok(Gtin::from_checked(value))
 }

@@ -11,31 +11,16 @@ mod support;
 use arledger_core::domain::Command;
 use arledger_core::domain::commands::{RecordCollectionActivity, SetCreditLimit};
 use arledger_core::domain::types::{CollectionChannel, RiskGrade};
-use arledger_core::ids::CommandId;
 use arledger_projections::alerts::{Alert, AlertQuery, AlertSettings, Escalation, alerts};
 use arledger_projections::credit::Credit;
 use arledger_projections::receivables::Receivables;
-use arledger_projections::{Applied, Projection};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use support::*;
-use uuid::Uuid;
 
 /// Both read models fed the whole history.
 fn read_models(h: &History) -> (Receivables, Credit) {
-    let (mut r, mut c) = (Receivables::empty(), Credit::empty());
-    for (i, event) in h.events().enumerate() {
-        let applied = Applied {
-            position: u64::try_from(i).unwrap() + 1,
-            recorded_at: chrono::DateTime::UNIX_EPOCH,
-            stream_id: event.stream_id(),
-            command_id: CommandId(Uuid::nil()),
-            event,
-        };
-        r.apply(&applied);
-        c.apply(&applied);
-    }
-    (r, c)
+    (h.fed(h.head()), h.fed(h.head()))
 }
 
 /// The alerts on `on` at the head, with `settings`.

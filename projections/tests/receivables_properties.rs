@@ -33,15 +33,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use arledger_core::domain::state::{Invoice, Shipment};
 use arledger_core::domain::terms::TermsBase;
 use arledger_core::domain::{Command, Event};
-use arledger_core::ids::CommandId;
 use arledger_core::ids::{CustomerId, InvoiceId, PaymentId};
 use arledger_core::money::Currency;
+use arledger_projections::Changes;
 use arledger_projections::alerts::{AlertQuery, AlertSettings, alerts};
 use arledger_projections::credit::{Credit, ExposureQuery};
 use arledger_projections::receivables::{
     AgingBasis, AgingGroup, AgingQuery, DsoQuery, Receivables,
 };
-use arledger_projections::{Applied, Changes};
 use arledger_projections::{Projection, chunks};
 use chrono::Days;
 use proptest::prelude::*;
@@ -681,30 +680,6 @@ fn random_histories_hold_every_kind_of_fact() {
     }
 }
 
-/// A fresh `P` fed events 1..=`to` of `h`.
-fn fed<P: Projection>(h: &History, to: u64) -> P {
-    let mut projection = P::empty();
-    feed_range(h, &mut projection, 1, to);
-    projection
-}
-
-/// Feeds events `from..=to` of `h` to `projection`.
-fn feed_range<P: Projection>(h: &History, projection: &mut P, from: u64, to: u64) {
-    for (i, event) in h.events().enumerate() {
-        let position = u64::try_from(i).unwrap() + 1;
-        if position < from || position > to {
-            continue;
-        }
-        projection.apply(&Applied {
-            position,
-            recorded_at: chrono::DateTime::UNIX_EPOCH,
-            stream_id: event.stream_id(),
-            command_id: CommandId(uuid::Uuid::nil()),
-            event,
-        });
-    }
-}
-
 /// Every report built on receivables and credit at (D, p), as JSON.
 fn reports_at(r: &Receivables, c: &Credit, as_of: chrono::NaiveDate, p: u64) -> Vec<String> {
     let mut out = Vec::new();
@@ -747,11 +722,11 @@ fn past_dso_exposure_and_alerts_are_those_of_the_events_up_to_them() {
     let with_exposure = AtomicUsize::new(0);
     check((ops(), points), |(ops, points)| {
         let h = history(&ops);
-        let (whole_r, whole_c) = (h.projection(), fed::<Credit>(&h, h.head()));
+        let (whole_r, whole_c) = (h.projection(), h.fed::<Credit>(h.head()));
         for (p, day) in points {
             let p = 1 + p % h.head();
             let as_of = d("2025-12-20") + Days::new(u64::from(day));
-            let (upto_r, upto_c) = (h.projection_until(p), fed::<Credit>(&h, p));
+            let (upto_r, upto_c) = (h.projection_until(p), h.fed::<Credit>(p));
             let whole = reports_at(&whole_r, &whole_c, as_of, p);
             let q = ExposureQuery {
                 as_of,
@@ -783,7 +758,7 @@ fn past_dso_exposure_and_alerts_are_those_of_the_events_up_to_them() {
 fn exposure_at_the_head_is_the_write_models() {
     check(ops(), |ops| {
         let h = history(&ops);
-        let credit = fed::<Credit>(&h, h.head());
+        let credit = h.fed::<Credit>(h.head());
         for (id, customer) in &h.model().customers {
             for (currency, kept) in &customer.exposure {
                 let parts = credit.parts_at(*id, *currency, h.head());
@@ -812,7 +787,7 @@ fn credit_drained_and_reloaded_anywhere_is_the_state_of_one_pass() {
         (ops(), prop::collection::vec(any::<u64>(), 0..6)),
         |(ops, cuts)| {
             let h = history(&ops);
-            let mut one_pass = fed::<Credit>(&h, h.head());
+            let mut one_pass = h.fed::<Credit>(h.head());
             let mut changes = Changes::default();
             one_pass.drain_changes(&mut changes);
             let entries: Vec<(Vec<u8>, Option<Vec<u8>>)> = changes.entries;
@@ -822,7 +797,7 @@ fn credit_drained_and_reloaded_anywhere_is_the_state_of_one_pass() {
             let mut projection = Credit::empty();
             let mut done = 0;
             for cut in cuts.into_iter().chain([h.head()]) {
-                feed_range(&h, &mut projection, done + 1, cut);
+                h.feed(&mut projection, done + 1, cut);
                 done = cut;
                 let mut changes = Changes::default();
                 projection.drain_changes(&mut changes);

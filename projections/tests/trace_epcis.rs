@@ -12,10 +12,9 @@ mod support;
 use arledger_core::domain::Command;
 use arledger_core::domain::commands::{AcceptDelivery, IssueRecall, ShipLineRequest, ShipOrder};
 use arledger_core::domain::types::{Gtin, RiskClass};
-use arledger_core::ids::{CommandId, RecallId};
+use arledger_core::ids::RecallId;
 use arledger_core::sample;
 use arledger_projections::trace::{Trace, lgtin, sgtin};
-use arledger_projections::{Applied, Projection};
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::Value;
 use support::*;
@@ -47,18 +46,7 @@ fn recorded(position: u64) -> DateTime<Utc> {
 }
 
 fn traced(h: &History) -> Trace {
-    let mut t = Trace::empty();
-    for (i, event) in h.events().enumerate() {
-        let position = u64::try_from(i).unwrap() + 1;
-        t.apply(&Applied {
-            position,
-            recorded_at: recorded(position),
-            stream_id: event.stream_id(),
-            command_id: CommandId(Uuid::nil()),
-            event,
-        });
-    }
-    t
+    h.fed(h.head())
 }
 
 fn ship(n: u128, order: u128, lot: &str, on: &str, quantity: i64, serials: &[&str]) -> Command {

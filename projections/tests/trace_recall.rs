@@ -15,11 +15,10 @@ use arledger_core::domain::commands::{
     AcknowledgeRecall, IssueRecall, RecordRecallReturn, ShipLineRequest, ShipOrder,
 };
 use arledger_core::domain::types::{Gtin, RiskClass};
-use arledger_core::ids::{CommandId, InvoiceId, RecallId};
+use arledger_core::ids::{InvoiceId, RecallId};
 use arledger_core::money::Currency;
 use arledger_core::sample;
 use arledger_projections::trace::{OpenAmount, Trace};
-use arledger_projections::{Applied, Projection};
 use rust_decimal_macros::dec;
 use support::*;
 use uuid::Uuid;
@@ -27,17 +26,7 @@ use uuid::Uuid;
 const R1: RecallId = RecallId(Uuid::from_u128(0xCA11));
 
 fn traced(h: &History) -> Trace {
-    let mut t = Trace::empty();
-    for (i, event) in h.events().enumerate() {
-        t.apply(&Applied {
-            position: u64::try_from(i).unwrap() + 1,
-            recorded_at: chrono::DateTime::UNIX_EPOCH,
-            stream_id: event.stream_id(),
-            command_id: CommandId(Uuid::nil()),
-            event,
-        });
-    }
-    t
+    h.fed(h.head())
 }
 
 fn gtin() -> Gtin {

@@ -144,6 +144,36 @@ fn check_customer(
     Ok(())
 }
 
+/// The customer a report names, if any, checked as [`check_customer`] does.
+fn check_named(
+    state: &AppState,
+    scope: Option<&Scope>,
+    customer: Option<CustomerId>,
+    position: u64,
+) -> Result<(), ApiError> {
+    customer.map_or(Ok(()), |c| check_customer(state, scope, c, position))
+}
+
+/// A DSO report of `query` on the receivables, off the async runtime,
+/// once the customer it names (if any) is checked.
+async fn dso_report<T: Send + 'static>(
+    state: &Arc<AppState>,
+    query: rv::DsoQuery,
+    report: impl FnOnce(&rv::Receivables, &rv::DsoQuery) -> Result<T, rv::AgingError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let state = Arc::clone(state);
+    blocking(move || {
+        check_named(
+            &state,
+            query.scope.as_ref(),
+            query.customer,
+            query.known_at_position,
+        )?;
+        report(&state.receivables.read(), &query).map_err(report_error)
+    })
+    .await
+}
+
 /// Whether `scope` lets its holder see `customer` at `position`.
 fn in_scope(state: &AppState, scope: &Scope, customer: CustomerId, position: u64) -> bool {
     match scope {
@@ -190,19 +220,7 @@ impl ReportQuery {
             currency,
         };
         let query = args.query(state, point.position, scope)?;
-        let state = Arc::clone(state);
-        let report = blocking(move || {
-            if let Some(customer) = query.customer {
-                check_customer(
-                    &state,
-                    query.scope.as_ref(),
-                    customer,
-                    query.known_at_position,
-                )?;
-            }
-            state.receivables.read().dso(&query).map_err(report_error)
-        })
-        .await?;
+        let report = dso_report(state, query, |r, q| r.dso(q)).await?;
         Ok(DsoReport::from_report(report, point.position))
     }
 
@@ -241,23 +259,7 @@ impl ReportQuery {
             currency,
         };
         let query = args.query(state, point.position, scope)?;
-        let state = Arc::clone(state);
-        let reports = blocking(move || {
-            if let Some(customer) = query.customer {
-                check_customer(
-                    &state,
-                    query.scope.as_ref(),
-                    customer,
-                    query.known_at_position,
-                )?;
-            }
-            state
-                .receivables
-                .read()
-                .dso_trend(&query, months)
-                .map_err(report_error)
-        })
-        .await?;
+        let reports = dso_report(state, query, move |r, q| r.dso_trend(q, months)).await?;
         Ok(reports
             .into_iter()
             .map(|r| DsoReport::from_report(r, point.position))
@@ -376,14 +378,12 @@ impl ReportQuery {
         };
         let state = Arc::clone(state);
         let list = blocking(move || {
-            if let Some(customer) = query.customer {
-                check_customer(
-                    &state,
-                    query.scope.as_ref(),
-                    customer,
-                    query.known_at_position,
-                )?;
-            }
+            check_named(
+                &state,
+                query.scope.as_ref(),
+                query.customer,
+                query.known_at_position,
+            )?;
             Ok(alerts_at(&state, &query))
         })
         .await?;

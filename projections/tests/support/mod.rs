@@ -72,7 +72,7 @@ impl History {
     }
 
     /// Feeds the events at positions `from..=to` to `projection`.
-    pub fn feed(&self, projection: &mut Receivables, from: u64, to: u64) {
+    pub fn feed<P: Projection>(&self, projection: &mut P, from: u64, to: u64) {
         for position in from..=to {
             let index = usize::try_from(position - 1).unwrap();
             let (command_id, event) = &self.events[index];
@@ -89,6 +89,13 @@ impl History {
     /// A fresh projection fed events 1..=`to`.
     pub fn projection_until(&self, to: u64) -> Receivables {
         let mut projection = Receivables::empty();
+        self.feed(&mut projection, 1, to);
+        projection
+    }
+
+    /// A fresh projection of any read model fed events 1..=`to`.
+    pub fn fed<P: Projection>(&self, to: u64) -> P {
+        let mut projection = P::empty();
         self.feed(&mut projection, 1, to);
         projection
     }

@@ -16,8 +16,6 @@ use std::process::ExitCode;
 use anyhow::{Context, anyhow};
 use arledger_core::domain::types::Gtin;
 use arledger_core::ids::RecallId;
-use arledger_core::log::Ledger;
-use chrono::{DateTime, Utc};
 
 use crate::trace_cmd::{self, PointArgs, gtin_arg, unknown_lot, unknown_recall};
 
@@ -71,7 +69,8 @@ fn chain(args: &Args) -> anyhow::Result<Chain> {
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let chain = chain(args)?;
     let (ledger, point, models) = trace_cmd::open_at(&args.point, "export-epcis")?;
-    let created = recorded_at(&ledger, point.position)?;
+    let created = arledger_replay::recorded_at(&ledger, point.position)
+        .with_context(|| format!("reading the event at position {}", point.position))?;
     let trace = models.trace.read();
     let document = match &chain {
         Chain::Lot(gtin, lot) => trace
@@ -94,18 +93,4 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// When the ledger recorded position `p`; the epoch for position 0.
-fn recorded_at(ledger: &Ledger, p: u64) -> anyhow::Result<DateTime<Utc>> {
-    if p == 0 {
-        return Ok(DateTime::UNIX_EPOCH);
-    }
-    let read = ledger
-        .read(p, 1)
-        .with_context(|| format!("reading the event at position {p}"))?;
-    match read.first() {
-        Some(event) if event.position == p => Ok(event.recorded_at),
-        _ => Err(anyhow!("the log holds no event at position {p}")),
-    }
 }

@@ -19,7 +19,6 @@
 //! (the parser's message names the AI and what is wrong), ends in one
 //! sentence on stderr and exit status 2.
 
-use std::collections::HashMap;
 use std::process::ExitCode;
 
 use anyhow::{Context, anyhow};
@@ -27,7 +26,6 @@ use arledger::server::state::{ReadModels, start_read_models};
 use arledger_core::domain::types::Gtin;
 use arledger_core::ids::{CustomerId, InvoiceId, RecallId};
 use arledger_core::log::Ledger;
-use arledger_core::money::Currency;
 use arledger_core::udi::{self, Udi, UdiForm};
 use arledger_projections::engine::Handle;
 use arledger_projections::receivables::Receivables;
@@ -36,7 +34,6 @@ use arledger_projections::trace::{
 };
 use arledger_replay::{Point, resolve_point};
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use crate::aging::describe;
@@ -324,7 +321,7 @@ fn customer_json(received: &CustomerTrace) -> anyhow::Result<Value> {
 fn run_recall(args: &RecallArgs) -> anyhow::Result<()> {
     let recall = RecallId(args.recall);
     let (_ledger, point, models) = open_at(&args.point, "trace")?;
-    let open = open_invoices(&models.receivables.read(), point.position);
+    let open = (models.receivables.read()).open_by_invoice(report_format::today(), point.position);
     let trace = models.trace.read();
     let impact = trace
         .recall_impact(recall, point.position, &|i| open.get(&i).copied())
@@ -336,19 +333,6 @@ fn run_recall(args: &RecallArgs) -> anyhow::Result<()> {
         }
         format => print_recall(&impact, &point, format),
     }
-}
-
-/// What each invoice has open at today's business date, as known at `p`,
-/// and in which currency (as the GraphQL `recallImpact` reads it).
-fn open_invoices(receivables: &Receivables, p: u64) -> HashMap<InvoiceId, (Currency, Decimal)> {
-    let mut open: HashMap<InvoiceId, (Currency, Decimal)> = HashMap::new();
-    for item in receivables.open_items(report_format::today(), p, None) {
-        let entry = open
-            .entry(item.invoice_id)
-            .or_insert((item.currency, Decimal::ZERO));
-        entry.1 += item.open;
-    }
-    open
 }
 
 /// A parsed UDI's fields, for JSON.

@@ -3,7 +3,6 @@
 //! a recall reaching about 1,000 consignees is issued at the head, then
 //! its lot trace, its impact and its EPCIS export are timed.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -11,8 +10,7 @@ use anyhow::{Context, Result, bail};
 use arledger_core::domain::Command;
 use arledger_core::domain::commands::IssueRecall;
 use arledger_core::domain::types::{Gtin, RiskClass, gs1_check_digit};
-use arledger_core::ids::{InvoiceId, RecallId};
-use arledger_core::money::Currency;
+use arledger_core::ids::RecallId;
 use arledger_core::udi::{self, Udi, UdiForm};
 use arledger_fixtures::FixtureConfig;
 use arledger_projections::engine::Engine;
@@ -96,15 +94,7 @@ pub fn trace_bench(events: u64, seed: u64, data: Option<PathBuf>) -> Result<()> 
     )))?;
     let at = ledger.head().position;
     engine.wait_for(at, Duration::from_secs(600))?;
-    let open: HashMap<InvoiceId, (Currency, Decimal)> = {
-        let mut open = HashMap::new();
-        for item in receivables.read().open_items(issued_on, at, None) {
-            open.entry(item.invoice_id)
-                .or_insert((item.currency, Decimal::ZERO))
-                .1 += item.open;
-        }
-        open
-    };
+    let open = receivables.read().open_by_invoice(issued_on, at);
     let impact = trace
         .read()
         .recall_impact(recall, at, &|i| open.get(&i).copied())

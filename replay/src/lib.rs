@@ -21,5 +21,5 @@ pub mod reference;
 pub mod verify;
 
 pub use known_at::position_known_at;
-pub use point::{Point, PointError, resolve_point};
+pub use point::{Point, PointError, recorded_at, resolve_point};
 pub use reference::{FoldError, fold_prefix};

@@ -68,3 +68,16 @@ pub fn resolve_point(
         hash: ledger.hash_at(position)?,
     })
 }
+
+/// When the ledger recorded position `p` (the epoch for position 0, an
+/// empty log's head): the creation time of documents taken at p.
+pub fn recorded_at(ledger: &Ledger, p: u64) -> Result<DateTime<Utc>, LogError> {
+    if p == 0 {
+        return Ok(DateTime::UNIX_EPOCH);
+    }
+    let read = ledger.read(p, 1)?;
+    Ok(read
+        .first()
+        .filter(|e| e.position == p)
+        .map_or(DateTime::UNIX_EPOCH, |e| e.recorded_at))
+}

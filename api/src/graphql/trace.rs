@@ -9,13 +9,11 @@ use std::sync::Arc;
 
 use arledger_core::domain::Role;
 use arledger_core::domain::types::Gtin;
-use arledger_core::ids::{InvoiceId, RecallId};
-use arledger_core::money::Currency;
+use arledger_core::ids::RecallId;
 use arledger_core::udi;
 use arledger_projections::trace as tr;
 use async_graphql::{ComplexObject, Context, Object, SimpleObject};
 use rust_decimal::Decimal;
-use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::access::{self, amounts_scope, blocking, point_applied};
@@ -275,17 +273,6 @@ fn gtin_of(text: &str) -> Result<Gtin, ApiError> {
     Gtin::parse(text).map_err(|e| ApiError::invalid(format!("gtin: {e}")))
 }
 
-/// When the ledger recorded position `p` (the documents' creation time).
-fn recorded_at(state: &AppState, p: u64) -> Result<chrono::DateTime<chrono::Utc>, ApiError> {
-    if p == 0 {
-        return Ok(chrono::DateTime::UNIX_EPOCH);
-    }
-    let read = state.ledger.read(p, 1)?;
-    Ok(read
-        .first()
-        .map_or(chrono::DateTime::UNIX_EPOCH, |e| e.recorded_at))
-}
-
 #[Object(name = "TraceQueries")]
 impl TraceQuery {
     /// A lot's chain as known at a position; null when the lot is unknown.
@@ -416,17 +403,8 @@ impl TraceQuery {
 /// (receivables at today, p) and the EPCIS document.
 fn recall_impact(state: &AppState, recall: RecallId, p: u64) -> Result<RecallImpact, ApiError> {
     let today = state.clock.now().date_naive();
-    let open: HashMap<InvoiceId, (Currency, Decimal)> = {
-        let mut open = HashMap::new();
-        for item in state.receivables.read().open_items(today, p, None) {
-            let entry = open
-                .entry(item.invoice_id)
-                .or_insert((item.currency, Decimal::ZERO));
-            entry.1 += item.open;
-        }
-        open
-    };
-    let created = recorded_at(state, p)?;
+    let open = state.receivables.read().open_by_invoice(today, p);
+    let created = arledger_replay::recorded_at(&state.ledger, p)?;
     let trace = state.trace.read();
     let not_found = || {
         ApiError::new(

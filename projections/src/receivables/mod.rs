@@ -117,6 +117,19 @@ impl Receivables {
         self.state.overdue(as_of, position)
     }
 
+    /// Per invoice with anything open at (`as_of`, `position`): its
+    /// currency and open amount (what a recall's impact reports).
+    pub fn open_by_invoice(
+        &self,
+        as_of: chrono::NaiveDate,
+        position: u64,
+    ) -> rustc_hash::FxHashMap<
+        arledger_core::ids::InvoiceId,
+        (arledger_core::money::Currency, rust_decimal::Decimal),
+    > {
+        self.state.open_by_invoice(as_of, position)
+    }
+
     /// Every open installment at (`as_of`, `position`), with its disputed
     /// part; of one customer when given.
     pub fn open_items(

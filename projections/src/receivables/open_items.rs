@@ -159,3 +159,30 @@ impl State {
             .map(|c| c.id)
     }
 }
+
+impl State {
+    /// Per invoice with anything open at (`as_of`, `position`): its
+    /// currency and open amount.
+    pub(super) fn open_by_invoice(
+        &self,
+        as_of: NaiveDate,
+        position: u64,
+    ) -> FxHashMap<InvoiceId, (Currency, Decimal)> {
+        let at = At {
+            date: as_of,
+            position,
+        };
+        let mut out = FxHashMap::default();
+        let mut s = Scratch::default();
+        for (i, (screen, invoice)) in self.invoices_known(position).enumerate() {
+            if !screen.may_be_open(at, None) {
+                continue;
+            }
+            let open = self.fill(invoice, at, &mut s);
+            if let (true, Some(&id)) = (open > Decimal::ZERO, self.invoice_ids.get(i)) {
+                out.insert(id, (invoice.currency, open));
+            }
+        }
+        out
+    }
+}

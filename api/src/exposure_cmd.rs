@@ -61,10 +61,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         known_at_position: point.position,
         scope: None,
     };
-    let overdue = models
-        .receivables
-        .read()
-        .overdue(query.as_of, query.known_at_position);
+    let overdue = {
+        let receivables = models.receivables.read();
+        let (d, p) = (query.as_of, query.known_at_position);
+        match args.customer {
+            Some(c) => receivables.overdue_of(CustomerId(c), d, p),
+            None => receivables.overdue(d, p),
+        }
+    };
     let credit = models.credit.read();
     let list = match args.customer {
         Some(customer) => vec![credit.exposure(CustomerId(customer), &query, &overdue)?],

@@ -733,7 +733,21 @@ fn past_dso_exposure_and_alerts_are_those_of_the_events_up_to_them() {
                 known_at_position: p,
                 scope: None,
             };
-            let listed = whole_c.exposures(&q, None, &whole_r.overdue(as_of, p));
+            let all = whole_r.overdue(as_of, p);
+            for c in 0..6 {
+                let mut alone: Vec<_> = whole_r
+                    .overdue_of(customer(c), as_of, p)
+                    .into_iter()
+                    .collect();
+                let mut of_all: Vec<_> = (all.iter())
+                    .filter(|((id, _), _)| *id == customer(c))
+                    .map(|(k, v)| (*k, *v))
+                    .collect();
+                alone.sort_by_key(|((_, cur), _)| cur.code().to_string());
+                of_all.sort_by_key(|((_, cur), _)| cur.code().to_string());
+                prop_assert_eq!(alone, of_all, "overdue of customer {} alone", c);
+            }
+            let listed = whole_c.exposures(&q, None, &all);
             if p < h.head() && listed.iter().any(|e| !e.exposure.is_zero()) {
                 with_exposure.fetch_add(1, Ordering::Relaxed);
             }

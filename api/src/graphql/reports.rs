@@ -288,10 +288,11 @@ impl ReportQuery {
         let state = Arc::clone(state);
         let customer = CustomerId(customer_id);
         let found = blocking(move || {
-            let overdue = state
-                .receivables
-                .read()
-                .overdue(query.as_of, query.known_at_position);
+            let overdue = (state.receivables.read()).overdue_of(
+                customer,
+                query.as_of,
+                query.known_at_position,
+            );
             let found = state.credit.read().exposure(customer, &query, &overdue);
             let found = found.map_err(|e @ ExposureError::UnknownCustomer { .. }| {
                 ApiError::new("NOT_FOUND", e.to_string())

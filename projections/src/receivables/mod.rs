@@ -114,7 +114,19 @@ impl Receivables {
         as_of: chrono::NaiveDate,
         position: u64,
     ) -> rustc_hash::FxHashMap<(CustomerId, arledger_core::money::Currency), Overdue> {
-        self.state.overdue(as_of, position)
+        self.state.overdue(as_of, position, None)
+    }
+
+    /// What `customer` alone has overdue at (`as_of`, `position`), per
+    /// currency: the entries of [`Receivables::overdue`] for it, without
+    /// filling every other customer's invoices.
+    pub fn overdue_of(
+        &self,
+        customer: CustomerId,
+        as_of: chrono::NaiveDate,
+        position: u64,
+    ) -> rustc_hash::FxHashMap<(CustomerId, arledger_core::money::Currency), Overdue> {
+        self.state.overdue(as_of, position, Some(customer))
     }
 
     /// Per invoice with anything open at (`as_of`, `position`): its

@@ -49,12 +49,15 @@ pub struct OpenItem {
 }
 
 impl State {
-    /// Per (customer, currency), what is overdue at (`as_of`, `position`).
+    /// Per (customer, currency), what is overdue at (`as_of`, `position`);
+    /// of one customer only when `only` names it.
     pub(super) fn overdue(
         &self,
         as_of: NaiveDate,
         position: u64,
+        only: Option<CustomerId>,
     ) -> FxHashMap<(CustomerId, Currency), Overdue> {
+        let only = only.map(|id| self.customer_index.get(&id).copied());
         let at = At {
             date: as_of,
             position,
@@ -62,7 +65,8 @@ impl State {
         let mut out: FxHashMap<(CustomerId, Currency), Overdue> = FxHashMap::default();
         let mut s = Scratch::default();
         for (screen, invoice) in self.invoices_known(position) {
-            if !screen.may_be_open(at, None) {
+            let other = only.is_some_and(|c| c != Some(invoice.customer));
+            if other || !screen.may_be_open(at, None) {
                 continue;
             }
             self.fill(invoice, at, &mut s);

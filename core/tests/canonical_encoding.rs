@@ -256,6 +256,7 @@ fn receivable_samples() -> Vec<Event> {
             amount: money("100.00", "CNY"),
             reason: "damaged box".into(),
             opened_on: day("2026-02-10"),
+            recall_id: Some(recall()),
         }),
         Event::DisputeResolved(DisputeResolved {
             invoice_id: invoice(),
@@ -284,6 +285,10 @@ fn recall_samples() -> Vec<Event> {
             class: RiskClass::II,
             reason: "battery".into(),
             issued_on: day("2026-02-16"),
+            disputes: vec![RecallDispute {
+                invoice_id: invoice(),
+                amount: money("300.00", "CNY"),
+            }],
         }),
         Event::RecallNoticeAcknowledged(RecallNoticeAcknowledged {
             recall_id: recall(),

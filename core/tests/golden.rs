@@ -375,3 +375,27 @@ fn the_commit_frame_layout_matches_its_golden_file() {
     assert_eq!(parsed.events[0].parsed.recorded_at, recorded_at);
     check_golden("frame.txt", &format!("{}\n", hex::encode(&bytes)));
 }
+
+/// DisputeOpened v1 (before recall disputes) and RecallIssued v1 (before a
+/// recall opened disputes), as they were stored, read as version 2 with the
+/// new field empty: the same bytes followed by an absent option or an empty
+/// sequence decode to the same event.
+#[test]
+fn version_1_disputes_and_recalls_upcast_with_no_recall_dispute() {
+    let kept = golden_payloads("upcast.txt");
+    for (type_name, suffix) in [("DisputeOpened", vec![0u8]), ("RecallIssued", vec![0u8; 8])] {
+        let (_, _, v1) = kept
+            .iter()
+            .find(|(t, v, _)| t == type_name && *v == 1)
+            .unwrap();
+        let upcast = Event::decode(type_name, 1, v1).unwrap();
+        let mut v2 = v1.clone();
+        v2.extend(&suffix);
+        assert_eq!(Event::decode(type_name, 2, &v2).unwrap(), upcast);
+        match &upcast {
+            Event::DisputeOpened(e) => assert_eq!(e.recall_id, None),
+            Event::RecallIssued(e) => assert!(e.disputes.is_empty()),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -386,6 +386,10 @@ pub struct DisputeOpened {
     /// Business date.
     #[serde(with = "super::date_serde")]
     pub opened_on: NaiveDate,
+    /// The recall whose goods the invoice bills, when the dispute is a
+    /// recall's (opened with an invoice issued after the recall); `None`
+    /// for a dispute a person opened.
+    pub recall_id: Option<RecallId>,
 }
 
 /// A dispute was settled.
@@ -439,6 +443,20 @@ pub struct RecallIssued {
     /// Business date.
     #[serde(with = "super::date_serde")]
     pub issued_on: NaiveDate,
+    /// The disputes the recall opens: on each invoice billing recalled
+    /// goods, their invoiced value still open, so that it leaves dunning
+    /// (domain.md 4; credit notes for the recall or the return settle it).
+    pub disputes: Vec<RecallDispute>,
+}
+
+/// A dispute a recall opens on one invoice.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecallDispute {
+    /// The invoice billing recalled goods.
+    pub invoice_id: InvoiceId,
+    /// The invoiced value (amount and tax) of the recalled units on it,
+    /// at most its open amount when the recall was issued.
+    pub amount: Money,
 }
 
 /// A customer acknowledged a recall notice.
@@ -550,10 +568,10 @@ events! {
     PaymentReversed = 1,
     InvoiceWrittenOff = 1,
     WriteOffRecovered = 1,
-    DisputeOpened = 1,
+    DisputeOpened = 2,
     DisputeResolved = 1,
     CollectionActivityRecorded = 1,
-    RecallIssued = 1,
+    RecallIssued = 2,
     RecallNoticeAcknowledged = 1,
     RecallUnitsReturned = 1,
 }
@@ -573,6 +591,29 @@ struct ProductRegisteredV1 {
     model: Option<String>,
     risk_class: RiskClass,
     registration_no: Option<String>,
+}
+
+/// Schema version 1 of `DisputeOpened`, before recall disputes.
+#[derive(Deserialize)]
+struct DisputeOpenedV1 {
+    invoice_id: InvoiceId,
+    amount: Money,
+    reason: String,
+    #[serde(with = "super::date_serde")]
+    opened_on: NaiveDate,
+}
+
+/// Schema version 1 of `RecallIssued`, before it opened disputes.
+#[derive(Deserialize)]
+struct RecallIssuedV1 {
+    recall_id: RecallId,
+    gtin: Gtin,
+    lots: Vec<String>,
+    serials: Vec<String>,
+    class: RiskClass,
+    reason: String,
+    #[serde(with = "super::date_serde")]
+    issued_on: NaiveDate,
 }
 
 /// GS1 company prefix length assumed for products registered before it was recorded.
@@ -632,6 +673,31 @@ impl Event {
                     risk_class: v1.risk_class,
                     registration_no: v1.registration_no,
                     company_prefix_len: COMPANY_PREFIX_LEN_DEFAULT,
+                }))
+            }
+            ("DisputeOpened", 1) => {
+                let v1: DisputeOpenedV1 =
+                    payload_options().deserialize(bytes).map_err(decode_err)?;
+                Ok(Event::DisputeOpened(DisputeOpened {
+                    invoice_id: v1.invoice_id,
+                    amount: v1.amount,
+                    reason: v1.reason,
+                    opened_on: v1.opened_on,
+                    recall_id: None,
+                }))
+            }
+            ("RecallIssued", 1) => {
+                let v1: RecallIssuedV1 =
+                    payload_options().deserialize(bytes).map_err(decode_err)?;
+                Ok(Event::RecallIssued(RecallIssued {
+                    recall_id: v1.recall_id,
+                    gtin: v1.gtin,
+                    lots: v1.lots,
+                    serials: v1.serials,
+                    class: v1.class,
+                    reason: v1.reason,
+                    issued_on: v1.issued_on,
+                    disputes: Vec::new(),
                 }))
             }
             _ => Err(PayloadError::UnknownVersion {

@@ -27,6 +27,7 @@ fn opening_a_dispute_flags_the_amount_but_keeps_it_open() {
             amount: usd(dec!(200.00)),
             reason: "two units damaged".into(),
             opened_on: d("2026-01-20"),
+            recall_id: None,
         })]
     );
     g.apply(&events);

@@ -70,6 +70,8 @@ mod collections;
 
 mod recalls;
 
+mod recall_disputes;
+
 // 5. Payment terms
 mod terms;
 

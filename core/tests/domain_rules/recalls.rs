@@ -34,6 +34,7 @@ fn issuing_a_recall_blocks_its_lots() {
             class: RiskClass::II,
             reason: "seal may leak".into(),
             issued_on: d("2026-03-01"),
+            disputes: vec![],
         })]
     );
     g.apply(&events);

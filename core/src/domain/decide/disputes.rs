@@ -24,12 +24,19 @@ pub(super) fn open_dispute(
             format!("a dispute over {disputed} is already open; resolve it first"),
         ));
     }
-    let open = inv.open();
-    if amount.amount > open {
+    // What recalls already dispute is out of dunning; a person disputes
+    // the rest.
+    let (open, by_recalls) = (inv.open(), inv.recall_disputed());
+    if amount.amount > open - by_recalls {
+        let beyond = if by_recalls.is_zero() {
+            String::new()
+        } else {
+            format!(" beyond the {by_recalls} its recalls dispute")
+        };
         return Err(CommandError::invalid(
             "amount",
             format!(
-                "disputed {amount} exceeds invoice {}'s open amount {open}",
+                "disputed {amount} exceeds invoice {}'s open amount {open}{beyond}",
                 c.invoice_id
             ),
         ));
@@ -39,6 +46,7 @@ pub(super) fn open_dispute(
         amount,
         reason: c.reason.clone(),
         opened_on: c.opened_on,
+        recall_id: None,
     })])
 }
 

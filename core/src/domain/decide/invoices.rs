@@ -11,6 +11,7 @@ use super::inputs::{
     text, units_left,
 };
 use super::lookup::{find_customer, find_invoice, find_shipment};
+use super::recall_disputes;
 use crate::domain::commands::{InvoiceLineRequest, IssueCreditNote, IssueInvoice};
 use crate::domain::error::CommandError;
 use crate::domain::events::{CreditNoteIssued, Event, InvoiceIssued, InvoiceLine, ShipmentLineRef};
@@ -51,7 +52,7 @@ pub(super) fn issue_invoice(
     let base = model.base_dates(c.invoice_date, &billing.shipments);
     let total = computed("invoice total", billing.total, currency);
     let installments = schedule(total, &terms, &base);
-    Ok(vec![Event::InvoiceIssued(InvoiceIssued {
+    let issued = InvoiceIssued {
         invoice_id: c.invoice_id,
         number: c.number.clone(),
         customer_id: c.customer_id,
@@ -60,7 +61,12 @@ pub(super) fn issue_invoice(
         lines: billing.lines,
         terms,
         installments,
-    })])
+    };
+    let disputes = recall_disputes::opened_with_invoice(model, &issued, total.amount)?;
+    let mut events = Vec::with_capacity(1 + disputes.len());
+    events.push(Event::InvoiceIssued(issued));
+    events.extend(disputes);
+    Ok(events)
 }
 
 /// The invoice's terms, valid and normalised: its own first, then those of

@@ -32,6 +32,7 @@ mod lookup;
 mod master;
 mod orders;
 mod payments;
+mod recall_disputes;
 mod recalls;
 mod shipments;
 mod write_offs;

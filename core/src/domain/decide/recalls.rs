@@ -4,6 +4,7 @@
 
 use super::inputs::{LINES_MAX, SERIALS_PER_SHIPMENT_MAX, lot_text, quantity, text};
 use super::lookup::{find_customer, find_recall};
+use super::recall_disputes::{Scope, recall_disputes};
 use crate::domain::commands::{AcknowledgeRecall, IssueRecall, RecordRecallReturn};
 use crate::domain::error::CommandError;
 use crate::domain::events::{Event, RecallIssued, RecallNoticeAcknowledged, RecallUnitsReturned};
@@ -43,6 +44,12 @@ pub(super) fn issue_recall(
     if model.recalls.contains_key(&c.recall_id) {
         return Err(CommandError::exists("recall", c.recall_id));
     }
+    let scope = Scope {
+        gtin: &gtin,
+        lots: &c.lots,
+        serials: &c.serials,
+    };
+    let disputes = recall_disputes(model, &scope)?;
     Ok(vec![Event::RecallIssued(RecallIssued {
         recall_id: c.recall_id,
         gtin,
@@ -51,6 +58,7 @@ pub(super) fn issue_recall(
         class: c.class,
         reason: c.reason.clone(),
         issued_on: c.issued_on,
+        disputes,
     })])
 }
 
@@ -138,7 +146,11 @@ fn recalled_units_shipped(model: &WriteModel, recall: &Recall, customer: Custome
             }
             // A recall of serials reaches only the units it names.
             let named = (recall.serials.iter())
-                .filter(|s| lot.serials.get(*s) == Some(&customer))
+                .filter(|s| {
+                    lot.serials
+                        .get(*s)
+                        .is_some_and(|to| to.customer_id == customer)
+                })
                 .count();
             u64::try_from(named).unwrap_or(u64::MAX)
         })

@@ -9,13 +9,14 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use smallvec::SmallVec;
 
-use super::{Broken, Folded, WriteModel, add_units, broken, insert_new, known};
+use super::{Billed, Broken, Folded, WriteModel, add_units, broken, insert_new, known};
 use crate::domain::events::{
     CreditNoteIssued, DisputeOpened, DisputeResolved, InvoiceIssued, InvoiceWrittenOff,
     WriteOffRecovered,
 };
 use crate::domain::terms::{Installment, TermsBase, due_date};
-use crate::ids::{CustomerId, InvoiceId, ShipmentId};
+use crate::domain::types::CreditReason;
+use crate::ids::{CustomerId, InvoiceId, RecallId, ShipmentId};
 use crate::money::{Currency, Money};
 
 /// An installment's state.
@@ -44,8 +45,20 @@ pub struct Invoice {
     pub written_off: Decimal,
     /// Recovered after write-off.
     pub recovered: Decimal,
-    /// Amount under an open dispute.
+    /// Amount under an open dispute a person opened.
     pub disputed: Option<Decimal>,
+    /// Disputes recalls opened that credit notes have not yet settled,
+    /// oldest first.
+    pub recall_disputes: Vec<OpenRecallDispute>,
+}
+
+/// What a recall still disputes on an invoice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpenRecallDispute {
+    /// The recall.
+    pub recall_id: RecallId,
+    /// The amount not yet settled.
+    pub amount: Decimal,
 }
 
 /// What each installment took of an amount: (installment number, amount).
@@ -55,6 +68,26 @@ impl Invoice {
     /// Open amount over all installments.
     pub fn open(&self) -> Decimal {
         self.installments.iter().map(|i| i.open).sum()
+    }
+
+    /// What recalls still dispute of what it has open: their disputes,
+    /// at most its open amount (a payment reversed gives back what it
+    /// took, and the dispute with it).
+    pub fn recall_disputed(&self) -> Decimal {
+        let disputed: Decimal = self.recall_disputes.iter().map(|d| d.amount).sum();
+        disputed.min(self.open())
+    }
+
+    /// Settles recall disputes, oldest first, by a credit note of `amount`
+    /// for recalled or returned goods.
+    fn settle_recall_disputes(&mut self, amount: Decimal) {
+        let mut rest = amount;
+        for dispute in &mut self.recall_disputes {
+            let take = rest.min(dispute.amount);
+            dispute.amount -= take;
+            rest -= take;
+        }
+        self.recall_disputes.retain(|d| d.amount > Decimal::ZERO);
     }
 
     /// Whether any open installment is due before `date`.
@@ -93,6 +126,21 @@ impl Invoice {
         taken
     }
 
+    /// Opens a recall's dispute of `amount` on it.
+    pub(super) fn open_recall_dispute(&mut self, recall_id: RecallId, amount: Money) -> Folded {
+        if amount.currency != self.currency || amount.amount <= Decimal::ZERO {
+            return Err(broken(format!(
+                "recall {recall_id} cannot dispute {amount} on an invoice in {}",
+                self.currency
+            )));
+        }
+        self.recall_disputes.push(OpenRecallDispute {
+            recall_id,
+            amount: amount.amount,
+        });
+        Ok(())
+    }
+
     /// Gives back to installment `no` what an allocation took from it;
     /// `None` when the invoice has no such installment.
     pub(super) fn restore(&mut self, no: u32, amount: Decimal) -> Option<()> {
@@ -122,6 +170,7 @@ impl WriteModel {
             written_off: Decimal::ZERO,
             recovered: Decimal::ZERO,
             disputed: None,
+            recall_disputes: Vec::new(),
         };
         let customer = known(&mut self.customers, "customer", &e.customer_id)?;
         customer.invoices.push(e.invoice_id);
@@ -140,11 +189,12 @@ impl WriteModel {
     fn bill_shipments(&mut self, e: &InvoiceIssued) -> Result<(Vec<ShipmentId>, Decimal), Broken> {
         let mut shipments: Vec<ShipmentId> = Vec::new();
         let mut value = Decimal::ZERO;
-        for (r, quantity) in e
+        for (r, line) in e
             .lines
             .iter()
-            .filter_map(|l| l.shipment_line.map(|r| (r, l.quantity)))
+            .filter_map(|l| l.shipment_line.map(|r| (r, l)))
         {
+            let quantity = line.quantity;
             let shipment = known(&mut self.shipments, "shipment", &r.shipment_id)?;
             // What decide refuses, a forged log may hold: billing another
             // customer's goods, or in another currency, would move
@@ -165,6 +215,11 @@ impl WriteModel {
                 .find(|l| l.line_no == r.line_no)
                 .ok_or_else(|| broken(format!("shipment line {} unknown", r.line_no)))?;
             sl.invoiced = add_units(sl.invoiced, quantity)?;
+            sl.billed.push(Billed {
+                invoice_id: e.invoice_id,
+                quantity,
+                gross: line.amount + line.tax,
+            });
             if sl.invoiced > sl.quantity {
                 return Err(broken("shipment line invoiced beyond its quantity"));
             }
@@ -180,6 +235,10 @@ impl WriteModel {
     pub(super) fn credit_note_issued(&mut self, e: &CreditNoteIssued) -> Folded {
         self.credit_notes.insert(e.credit_note_id);
         self.reduce_invoice(e.invoice_id, e.amount, None)?;
+        if matches!(e.reason, CreditReason::Recall | CreditReason::Return) {
+            known(&mut self.invoices, "invoice", &e.invoice_id)?
+                .settle_recall_disputes(e.amount.amount);
+        }
         Ok(())
     }
 
@@ -195,7 +254,11 @@ impl WriteModel {
     }
 
     pub(super) fn dispute_opened(&mut self, e: &DisputeOpened) -> Folded {
-        known(&mut self.invoices, "invoice", &e.invoice_id)?.disputed = Some(e.amount.amount);
+        let invoice = known(&mut self.invoices, "invoice", &e.invoice_id)?;
+        match e.recall_id {
+            Some(recall_id) => invoice.open_recall_dispute(recall_id, e.amount)?,
+            None => invoice.disputed = Some(e.amount.amount),
+        }
         Ok(())
     }
 

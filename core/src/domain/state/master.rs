@@ -142,8 +142,31 @@ pub struct Lot {
     pub recalled_serials: FxHashMap<String, RecallId>,
     /// Units shipped per customer.
     pub shipped_to: FxHashMap<CustomerId, u64>,
-    /// Serials shipped, with the customer each went to.
-    pub serials: FxHashMap<String, CustomerId>,
+    /// Serials shipped, with where each went.
+    pub serials: FxHashMap<String, ShippedSerial>,
+    /// The shipment lines that carried units of it, in shipping order
+    /// (what a recall follows to the invoices billing them).
+    pub lines: Vec<LotLine>,
+}
+
+/// Where a shipped serial went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShippedSerial {
+    /// The consignee.
+    pub customer_id: CustomerId,
+    /// The shipment that carried it.
+    pub shipment_id: ShipmentId,
+}
+
+/// Units of a lot on one shipment line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LotLine {
+    /// The shipment.
+    pub shipment_id: ShipmentId,
+    /// Its line (the order line number).
+    pub line_no: u32,
+    /// Units of the lot on it.
+    pub quantity: u64,
 }
 
 impl WriteModel {
@@ -241,6 +264,7 @@ impl WriteModel {
             recalled_serials: FxHashMap::default(),
             shipped_to: FxHashMap::default(),
             serials: FxHashMap::default(),
+            lines: Vec::new(),
         };
         insert_new(
             self.lots.entry(e.gtin.clone()).or_default(),

@@ -41,12 +41,12 @@ use super::types::Gtin;
 use crate::ids::{CreditNoteId, CustomerId, InvoiceId, OrderId, PaymentId, RecallId, ShipmentId};
 
 pub use invariants::{Half, InvariantError, Tally};
-pub use invoices::{InstallmentState, Invoice};
-pub use master::{Credit, Customer, Exposure, Lot, Product};
+pub use invoices::{InstallmentState, Invoice, OpenRecallDispute};
+pub use master::{Credit, Customer, Exposure, Lot, LotLine, Product, ShippedSerial};
 pub use orders::{Order, OrderLineState, OrderStatus};
 pub use payments::Payment;
 pub use recalls::Recall;
-pub use shipments::{Shipment, ShippedLine};
+pub use shipments::{Billed, Shipment, ShippedLine};
 
 /// An event that does not fit the state it is applied to.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

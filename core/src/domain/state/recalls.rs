@@ -37,6 +37,10 @@ impl WriteModel {
                 lot.recalled_serials.insert(serial.clone(), e.recall_id);
             }
         }
+        for dispute in &e.disputes {
+            known(&mut self.invoices, "invoice", &dispute.invoice_id)?
+                .open_recall_dispute(e.recall_id, dispute.amount)?;
+        }
         let recall = Recall {
             gtin: e.gtin.clone(),
             lots: e.lots.clone(),

@@ -5,6 +5,7 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use smallvec::{SmallVec, smallvec};
 
 use super::master::lot_in;
 use super::{Broken, Folded, WriteModel, add_units, broken, insert_new, known};
@@ -12,7 +13,7 @@ use crate::domain::events::{DeliveryAccepted, OrderShipped, ShipmentLine};
 use crate::ids::{CustomerId, InvoiceId, OrderId};
 use crate::money::Currency;
 
-use super::{Lot, Order, OrderStatus};
+use super::{Lot, LotLine, Order, OrderStatus, ShippedSerial};
 
 /// Units of one order line in a shipment, and how many are invoiced.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,6 +26,21 @@ pub struct ShippedLine {
     pub invoiced: u64,
     /// Unit price of the order line.
     pub unit_price: Decimal,
+    /// The lots its units came from, with their units.
+    pub lots: SmallVec<[(String, u64); 1]>,
+    /// The invoice lines billing it.
+    pub billed: Vec<Billed>,
+}
+
+/// An invoice line's billing of a shipment line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Billed {
+    /// The invoice.
+    pub invoice_id: InvoiceId,
+    /// Units billed.
+    pub quantity: u64,
+    /// What the invoice line charges for them: amount and tax.
+    pub gross: Decimal,
 }
 
 /// A shipment.
@@ -65,7 +81,11 @@ impl WriteModel {
             value += Decimal::from(line.quantity) * unit_price;
             add_to_shipment(&mut lines, line, unit_price)?;
             let lot = lot_in(&mut self.lots, &line.gtin, &line.lot)?;
-            ship_from_lot(lot, line, order.customer_id)?;
+            let to = ShippedSerial {
+                customer_id: order.customer_id,
+                shipment_id: e.shipment_id,
+            };
+            ship_from_lot(lot, line, to)?;
         }
         order.status = if order.lines.iter().all(|l| l.shipped == l.quantity) {
             OrderStatus::Shipped
@@ -129,19 +149,24 @@ fn add_to_shipment(
     unit_price: Decimal,
 ) -> Folded {
     match lines.iter_mut().find(|s| s.line_no == line.line_no) {
-        Some(s) => s.quantity = add_units(s.quantity, line.quantity)?,
+        Some(s) => {
+            s.quantity = add_units(s.quantity, line.quantity)?;
+            s.lots.push((line.lot.clone(), line.quantity));
+        }
         None => lines.push(ShippedLine {
             line_no: line.line_no,
             quantity: line.quantity,
             invoiced: 0,
             unit_price,
+            lots: smallvec![(line.lot.clone(), line.quantity)],
+            billed: Vec::new(),
         }),
     }
     Ok(())
 }
 
 /// Counts a shipment line's units, and serials, out of its lot.
-fn ship_from_lot(lot: &mut Lot, line: &ShipmentLine, customer_id: CustomerId) -> Folded {
+fn ship_from_lot(lot: &mut Lot, line: &ShipmentLine, to: ShippedSerial) -> Folded {
     lot.shipped = add_units(lot.shipped, line.quantity)?;
     if lot.shipped > lot.released {
         return Err(broken(format!(
@@ -149,9 +174,14 @@ fn ship_from_lot(lot: &mut Lot, line: &ShipmentLine, customer_id: CustomerId) ->
             line.lot, line.gtin
         )));
     }
-    let to_customer = lot.shipped_to.entry(customer_id).or_default();
+    let to_customer = lot.shipped_to.entry(to.customer_id).or_default();
     *to_customer = add_units(*to_customer, line.quantity)?;
     lot.serials
-        .extend(line.serials.iter().map(|s| (s.clone(), customer_id)));
+        .extend(line.serials.iter().map(|s| (s.clone(), to)));
+    lot.lines.push(LotLine {
+        shipment_id: to.shipment_id,
+        line_no: line.line_no,
+        quantity: line.quantity,
+    });
     Ok(())
 }

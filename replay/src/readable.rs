@@ -135,23 +135,14 @@ pub fn event_value(event: &Event) -> Result<Value, ReadableError> {
 /// upcast to the current shape, which would show fields that are not in
 /// the stored bytes.
 mod old_versions {
-    use arledger_core::domain::Gtin;
-    use arledger_core::domain::types::RiskClass;
+    use arledger_core::domain::events::old::{
+        DisputeOpenedV1, ProductRegisteredV1, RecallIssuedV1,
+    };
     use bincode::Options;
     use serde::{Deserialize, Serialize};
     use serde_json::Value;
 
     use super::{ReadableError, to_value};
-
-    /// `ProductRegistered` version 1: version 2 without `company_prefix_len`.
-    #[derive(Serialize, Deserialize)]
-    struct ProductRegisteredV1 {
-        gtin: Gtin,
-        name: String,
-        model: Option<String>,
-        risk_class: RiskClass,
-        registration_no: Option<String>,
-    }
 
     /// `None` when `event_type` at `schema_version` is not an old version
     /// this module reads.
@@ -162,6 +153,8 @@ mod old_versions {
     ) -> Option<Result<Value, ReadableError>> {
         match (event_type, schema_version) {
             ("ProductRegistered", 1) => Some(strictly::<ProductRegisteredV1>(bytes)),
+            ("DisputeOpened", 1) => Some(strictly::<DisputeOpenedV1>(bytes)),
+            ("RecallIssued", 1) => Some(strictly::<RecallIssuedV1>(bytes)),
             _ => None,
         }
     }

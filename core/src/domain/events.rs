@@ -18,6 +18,8 @@ use crate::ids::{
 };
 use crate::money::{Currency, Money};
 
+pub mod old;
+
 /// A customer was registered.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerRegistered {
@@ -583,39 +585,6 @@ fn payload_options() -> impl Options {
     bincode::DefaultOptions::new().with_fixint_encoding()
 }
 
-/// Schema version 1 of `ProductRegistered`, before the company prefix length.
-#[derive(Deserialize)]
-struct ProductRegisteredV1 {
-    gtin: Gtin,
-    name: String,
-    model: Option<String>,
-    risk_class: RiskClass,
-    registration_no: Option<String>,
-}
-
-/// Schema version 1 of `DisputeOpened`, before recall disputes.
-#[derive(Deserialize)]
-struct DisputeOpenedV1 {
-    invoice_id: InvoiceId,
-    amount: Money,
-    reason: String,
-    #[serde(with = "super::date_serde")]
-    opened_on: NaiveDate,
-}
-
-/// Schema version 1 of `RecallIssued`, before it opened disputes.
-#[derive(Deserialize)]
-struct RecallIssuedV1 {
-    recall_id: RecallId,
-    gtin: Gtin,
-    lots: Vec<String>,
-    serials: Vec<String>,
-    class: RiskClass,
-    reason: String,
-    #[serde(with = "super::date_serde")]
-    issued_on: NaiveDate,
-}
-
 /// GS1 company prefix length assumed for products registered before it was recorded.
 pub const COMPANY_PREFIX_LEN_DEFAULT: u8 = 7;
 
@@ -664,42 +633,10 @@ impl Event {
         }
         match (type_name, version) {
             ("ProductRegistered", 1) => {
-                let v1: ProductRegisteredV1 =
-                    payload_options().deserialize(bytes).map_err(decode_err)?;
-                Ok(Event::ProductRegistered(ProductRegistered {
-                    gtin: v1.gtin,
-                    name: v1.name,
-                    model: v1.model,
-                    risk_class: v1.risk_class,
-                    registration_no: v1.registration_no,
-                    company_prefix_len: COMPANY_PREFIX_LEN_DEFAULT,
-                }))
+                old::upcast::<old::ProductRegisteredV1>(bytes).map_err(decode_err)
             }
-            ("DisputeOpened", 1) => {
-                let v1: DisputeOpenedV1 =
-                    payload_options().deserialize(bytes).map_err(decode_err)?;
-                Ok(Event::DisputeOpened(DisputeOpened {
-                    invoice_id: v1.invoice_id,
-                    amount: v1.amount,
-                    reason: v1.reason,
-                    opened_on: v1.opened_on,
-                    recall_id: None,
-                }))
-            }
-            ("RecallIssued", 1) => {
-                let v1: RecallIssuedV1 =
-                    payload_options().deserialize(bytes).map_err(decode_err)?;
-                Ok(Event::RecallIssued(RecallIssued {
-                    recall_id: v1.recall_id,
-                    gtin: v1.gtin,
-                    lots: v1.lots,
-                    serials: v1.serials,
-                    class: v1.class,
-                    reason: v1.reason,
-                    issued_on: v1.issued_on,
-                    disputes: Vec::new(),
-                }))
-            }
+            ("DisputeOpened", 1) => old::upcast::<old::DisputeOpenedV1>(bytes).map_err(decode_err),
+            ("RecallIssued", 1) => old::upcast::<old::RecallIssuedV1>(bytes).map_err(decode_err),
             _ => Err(PayloadError::UnknownVersion {
                 type_name: type_name.to_string(),
                 version,

@@ -7,12 +7,13 @@
 use arledger_core::domain::Event;
 use arledger_core::domain::events::{CustomerUpdated, InvoiceIssued, PaymentAllocated};
 use arledger_core::domain::terms::{BaseDates, due_date};
+use arledger_core::domain::types::CreditReason;
 use arledger_core::ids::{CustomerId, InvoiceId, PaymentId, ShipmentId};
 
 use super::facts::{
     AcceptedFact, CustomerChange, CustomerFact, DisputeFact, DueDatesFact, DueFact, Fact,
-    InstallmentFact, InvoiceFact, PaymentFact, Reducer, ReductionFact, ResolutionFact,
-    ReversalFact, ShippedFact,
+    InstallmentFact, InvoiceFact, PaymentFact, RecallDisputeFact, Reducer, ReductionFact,
+    ResolutionFact, ReversalFact, ShippedFact,
 };
 use super::state::{State, Unfit};
 
@@ -93,6 +94,8 @@ impl State {
                 payment: self.payment(e.payment_id)?,
                 reversed_on: e.reversed_on,
             }))),
+            // A recall's dispute is among `recall_facts`.
+            Event::DisputeOpened(e) if e.recall_id.is_some() => Ok(None),
             Event::DisputeOpened(e) => Ok(Some(Fact::DisputeOpened(DisputeFact {
                 invoice: self.invoice(e.invoice_id)?,
                 amount: e.amount.amount,
@@ -118,6 +121,49 @@ impl State {
             | Event::RecallIssued(_)
             | Event::RecallNoticeAcknowledged(_)
             | Event::RecallUnitsReturned(_) => Ok(None),
+        }
+    }
+
+    /// What `event` changes of recall disputes (after its other fact is
+    /// added): a recall opens one per invoice it names, an invoice billing
+    /// recalled goods opens its own, and a credit note for a recall or a
+    /// return settles on an invoice that recalls disputed.
+    pub(super) fn recall_facts(&self, event: &Event) -> Result<Vec<Fact>, Unfit> {
+        let fact = |invoice, change, on| {
+            Fact::RecallDispute(RecallDisputeFact {
+                invoice,
+                change,
+                on,
+            })
+        };
+        match event {
+            Event::RecallIssued(e) => e
+                .disputes
+                .iter()
+                .map(|d| {
+                    Ok(fact(
+                        self.invoice(d.invoice_id)?,
+                        d.amount.amount,
+                        e.issued_on,
+                    ))
+                })
+                .collect(),
+            Event::DisputeOpened(e) if e.recall_id.is_some() => Ok(vec![fact(
+                self.invoice(e.invoice_id)?,
+                e.amount.amount,
+                e.opened_on,
+            )]),
+            Event::CreditNoteIssued(e)
+                if matches!(e.reason, CreditReason::Recall | CreditReason::Return) =>
+            {
+                let invoice = self.invoice(e.invoice_id)?;
+                Ok(if self.recall_disputed_ever(invoice) {
+                    vec![fact(invoice, -e.amount.amount, e.issued_on)]
+                } else {
+                    Vec::new()
+                })
+            }
+            _ => Ok(Vec::new()),
         }
     }
 

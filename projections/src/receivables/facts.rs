@@ -49,6 +49,9 @@ pub(super) enum Fact {
     DisputeOpened(DisputeFact),
     /// The open dispute of an invoice was resolved.
     DisputeResolved(ResolutionFact),
+    /// A recall disputed recalled goods on an invoice, or a credit note
+    /// for the recall or the return settled some of that.
+    RecallDispute(RecallDisputeFact),
 }
 
 /// A customer and the master data the report groups by.
@@ -184,6 +187,18 @@ pub(super) struct DisputeFact {
     pub amount: Decimal,
     #[serde(with = "date_serde")]
     pub opened_on: NaiveDate,
+}
+
+/// What recalls dispute on invoice number `invoice` changed by `change`:
+/// a recall opened a dispute (above zero) or a credit note for the recall
+/// or the return settled some (below zero).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(super) struct RecallDisputeFact {
+    pub invoice: u32,
+    #[serde(with = "compact_decimal")]
+    pub change: Decimal,
+    #[serde(with = "date_serde")]
+    pub on: NaiveDate,
 }
 
 /// The open dispute of invoice number `invoice` was resolved.

@@ -123,14 +123,28 @@ impl State {
     }
 
     /// The disputed amount of `invoice` at `at`: that of the latest dispute
-    /// opened and not resolved by then.
+    /// a person opened and did not resolve by then, plus what recalls
+    /// dispute and credit notes have not settled; `None` when neither.
+    /// (Readers count at most what is open.)
     pub(super) fn dispute_at(&self, invoice: &Invoice, at: At) -> Option<Decimal> {
-        self.extra_of(invoice)?
+        let extra = self.extra_of(invoice)?;
+        let by_person = extra
             .disputes
             .iter()
             .rev()
             .find(|d| d.opened.holds_at(at) && !d.resolved.is_some_and(|r| r.holds_at(at)))
-            .map(|d| d.amount)
+            .map(|d| d.amount);
+        // As the write model's fold: openings add, settlements take away
+        // down to zero, in log order.
+        let by_recalls = extra
+            .recall_disputes
+            .iter()
+            .filter(|c| c.stamp.holds_at(at))
+            .fold(Decimal::ZERO, |sum, c| (sum + c.change).max(Decimal::ZERO));
+        match (by_person, by_recalls > Decimal::ZERO) {
+            (None, false) => None,
+            (by_person, _) => Some(by_person.unwrap_or_default() + by_recalls),
+        }
     }
 
     /// What `payment` has on account at `at`: nothing before it is

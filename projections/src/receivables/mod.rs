@@ -210,15 +210,24 @@ impl Projection for Receivables {
         let position = applied.position;
         let mut seq = 0;
         let fact = match self.state.fact_of(applied.event) {
-            Ok(Some(fact)) => fact,
-            Ok(None) => return,
+            Ok(fact) => fact,
             Err(Unfit(reason)) => return broken(position, &reason),
         };
-        self.record(position, &mut seq, &fact);
-        if let Fact::Accepted(accepted) = &fact {
+        if let Some(fact) = &fact {
+            self.record(position, &mut seq, fact);
+        }
+        if let Some(Fact::Accepted(accepted)) = &fact {
             for due_dates in self.state.dues_completed_by(accepted.shipment) {
                 self.record(position, &mut seq, &due_dates);
             }
+        }
+        match self.state.recall_facts(applied.event) {
+            Ok(facts) => {
+                for fact in &facts {
+                    self.record(position, &mut seq, fact);
+                }
+            }
+            Err(Unfit(reason)) => broken(position, &reason),
         }
     }
 

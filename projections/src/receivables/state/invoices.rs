@@ -6,11 +6,12 @@
 use rust_decimal::Decimal;
 
 use super::{
-    Allocation, Dispute, Installment, Invoice, InvoiceExtra, NONE, Reduction, Screen, State, Unfit,
-    next_index, nth, nth_mut,
+    Allocation, Dispute, Installment, Invoice, InvoiceExtra, NONE, RecallChange, Reduction, Screen,
+    State, Unfit, next_index, nth, nth_mut,
 };
 use crate::receivables::facts::{
-    DisputeFact, DueDatesFact, InvoiceFact, Reducer, ReductionFact, ResolutionFact, ReversalFact,
+    DisputeFact, DueDatesFact, InvoiceFact, RecallDisputeFact, Reducer, ReductionFact,
+    ResolutionFact, ReversalFact,
 };
 use crate::receivables::stamp::Stamp;
 
@@ -250,6 +251,33 @@ impl State {
             resolved: None,
         });
         Ok(())
+    }
+
+    pub(super) fn change_recall_dispute(
+        &mut self,
+        position: u64,
+        f: &RecallDisputeFact,
+    ) -> Result<(), Unfit> {
+        self.extra_mut(f.invoice)?
+            .recall_disputes
+            .push(RecallChange {
+                stamp: Stamp {
+                    date: f.on,
+                    position,
+                },
+                change: f.change,
+            });
+        Ok(())
+    }
+
+    /// Whether recalls ever disputed anything on invoice number `invoice`
+    /// (only then does a credit note for a recall or a return settle).
+    pub(in crate::receivables) fn recall_disputed_ever(&self, invoice: u32) -> bool {
+        nth(&self.invoices, invoice, "invoice")
+            .ok()
+            .filter(|i| i.extra != NONE)
+            .and_then(|i| nth(&self.extras, i.extra, "invoice extra").ok())
+            .is_some_and(|e| !e.recall_disputes.is_empty())
     }
 
     pub(super) fn resolve_dispute(

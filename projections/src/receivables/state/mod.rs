@@ -157,6 +157,16 @@ pub(super) struct InvoiceExtra {
     pub dues_known: Option<Stamp>,
     /// In position order; at most the last is unresolved at the head.
     pub disputes: Vec<Dispute>,
+    /// What recalls dispute: openings and settlements, in position order.
+    pub recall_disputes: Vec<RecallChange>,
+}
+
+/// A change of what recalls dispute on an invoice (above zero: opened;
+/// below: settled by a credit note).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct RecallChange {
+    pub stamp: Stamp,
+    pub change: Decimal,
 }
 
 /// A dispute.
@@ -258,6 +268,7 @@ impl State {
             Fact::Reversed(f) => self.reverse(position, f),
             Fact::DisputeOpened(f) => self.open_dispute(position, f),
             Fact::DisputeResolved(f) => self.resolve_dispute(position, f),
+            Fact::RecallDispute(f) => self.change_recall_dispute(position, f),
         }
     }
 

@@ -3,8 +3,9 @@
 //! goods and services under every terms base and with installments,
 //! payments (some auto-allocated), allocations (some naming an
 //! installment), credit notes, write-offs and recoveries, reversals and
-//! disputes, all with dates in any order; commands `decide` refuses are
-//! skipped. Then:
+//! disputes, recalls of the lot goods ship from (a new lot is released
+//! after each) with credit notes for recalls and returns, all with dates in
+//! any order; commands `decide` refuses are skipped. Then:
 //! - (a) at random (D, p), the projection fed the whole history answers
 //!   exactly as a fresh one fed events 1..=p (JSON strings equal);
 //! - (b) at the head and D far ahead, per customer and currency, the open
@@ -18,7 +19,8 @@
 //!   those of read models fed events 1..=p (so later appends, backdated
 //!   ones included, change no past answer);
 //! - (e) at the head, every customer's exposure parts are the write
-//!   model's.
+//!   model's, and every invoice's disputed amount (a person's and the
+//!   recalls') is the write model's.
 //!
 //! Cases run with a fixed seed (PROPTEST_RNG_SEED overrides it), printed
 //! on failure with the smallest failing history.
@@ -30,11 +32,14 @@ mod support;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use arledger_core::domain::commands::{InvoiceLineRequest, IssueCreditNote, IssueRecall};
 use arledger_core::domain::state::{Invoice, Shipment};
 use arledger_core::domain::terms::TermsBase;
+use arledger_core::domain::types::{CreditReason, RiskClass};
 use arledger_core::domain::{Command, Event};
-use arledger_core::ids::{CustomerId, InvoiceId, PaymentId};
+use arledger_core::ids::{CustomerId, InvoiceId, PaymentId, RecallId};
 use arledger_core::money::Currency;
+use arledger_core::sample;
 use arledger_projections::Changes;
 use arledger_projections::alerts::{AlertQuery, AlertSettings, alerts};
 use arledger_projections::credit::{Credit, ExposureQuery};
@@ -108,6 +113,8 @@ enum Op {
     Reverse(u8, u16),
     Dispute(u8, u8, u16),
     Resolve(u8, u16),
+    /// Recalls the lot goods ship from and releases the next.
+    Recall(u16),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -140,6 +147,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (k(), day()).prop_map(|(p, d)| Op::Reverse(p, d)),
         1 => (k(), percent(), day()).prop_map(|(i, c, d)| Op::Dispute(i, c, d)),
         1 => (k(), day()).prop_map(|(i, d)| Op::Resolve(i, d)),
+        1 => day().prop_map(Op::Recall),
     ]
 }
 
@@ -288,7 +296,13 @@ fn goods_and_customers(h: &History, op: &Op) -> Vec<Command> {
             vec![
                 place_order(order, customer(n(c)), currency(c, other_currency), quantity),
                 release_order(order),
-                ship(shipment, order, &day(on), quantity),
+                ship_from(
+                    &lot(h.model().recalls.len()),
+                    shipment,
+                    order,
+                    &day(on),
+                    quantity,
+                ),
             ]
         }
         Op::Accept { k, after } => pick(h.model().shipments.iter(), k, |s| s.accepted_on.is_none())
@@ -321,7 +335,7 @@ fn documents(h: &History, op: &Op) -> Vec<Command> {
                 return vec![];
             };
             let (c, cur) = (s.customer_id, s.currency.code().to_string());
-            vec![goods_invoice(
+            let goods = goods_invoice(
                 id,
                 c,
                 &number,
@@ -329,7 +343,8 @@ fn documents(h: &History, op: &Op) -> Vec<Command> {
                 (shipment, quantity),
                 money(cents),
                 terms(t),
-            )]
+            );
+            vec![with_service_if_odd(goods, cents)]
         }
         Op::ServiceInvoice {
             customer: c,
@@ -380,8 +395,10 @@ fn corrections(h: &History, op: &Op) -> Vec<Command> {
                 percent,
                 installment,
             } => allocation(h, payment, invoice, percent, installment),
-            Op::CreditNote(k, percent, on) => an_invoice(h, k, open)
-                .map(|(id, i)| credit_note(credit_notes, id, share(i.open(), percent), &day(on))),
+            Op::CreditNote(k, percent, on) => an_invoice(h, k, open).map(|(id, i)| {
+                let command = credit_note(credit_notes, id, share(i.open(), percent), &day(on));
+                for_recalls(command, on)
+            }),
             Op::WriteOff(k, percent, on) => an_invoice(h, k, open)
                 .map(|(id, i)| write_off(id, share(i.open(), percent), &day(on))),
             Op::Recover(k, percent, on) => an_invoice(h, k, |i| i.written_off > i.recovered)
@@ -392,9 +409,62 @@ fn corrections(h: &History, op: &Op) -> Vec<Command> {
                 .map(|(id, i)| open_dispute(id, share(i.open(), percent), &day(on))),
             Op::Resolve(k, on) => an_invoice(h, k, |i| i.disputed.is_some())
                 .map(|(id, _)| resolve_dispute(id, &day(on))),
+            Op::Recall(on) => return recall(h, on),
             _ => None,
         };
     command.into_iter().collect()
+}
+
+/// Half the goods invoices also bill a service (so that a recall disputes
+/// only part of them).
+fn with_service_if_odd(command: Command, cents: i64) -> Command {
+    let Command::IssueInvoice(mut invoice) = command else {
+        return command;
+    };
+    if cents % 2 == 1 {
+        invoice.lines.push(InvoiceLineRequest {
+            shipment_id: None,
+            line_no: None,
+            quantity: None,
+            description: Some("Training".into()),
+            amount: money(cents / 2 + 1),
+            tax: Decimal::ZERO,
+        });
+    }
+    Command::IssueInvoice(invoice)
+}
+
+/// The lot goods ship from after `recalls` recalls.
+fn lot(recalls: usize) -> String {
+    format!("L{}", recalls + 1)
+}
+
+/// A recall of the lot goods ship from, and the release of the next.
+fn recall(h: &History, on: u16) -> Vec<Command> {
+    let recalls = h.model().recalls.len();
+    vec![
+        Command::IssueRecall(IssueRecall {
+            recall_id: RecallId(id(7, next(recalls))),
+            gtin: sample::GTIN.into(),
+            lots: vec![lot(recalls)],
+            serials: vec![],
+            class: RiskClass::II,
+            reason: "seal may leak".into(),
+            issued_on: d(&day(on)),
+        }),
+        sample::release_lot(&lot(recalls + 1), 1_000_000),
+    ]
+}
+
+/// A third of credit notes are for a recall, a third for a return.
+fn for_recalls(command: Command, on: u16) -> Command {
+    match command {
+        Command::IssueCreditNote(c) => Command::IssueCreditNote(IssueCreditNote {
+            reason: [CreditReason::Recall, CreditReason::Return, c.reason][usize::from(on % 3)],
+            ..c
+        }),
+        other => other,
+    }
 }
 
 /// The history of `ops`, after the product and lot they ship from and
@@ -672,6 +742,7 @@ fn random_histories_hold_every_kind_of_fact() {
         "WriteOffRecovered",
         "DisputeOpened",
         "DisputeResolved",
+        "RecallIssued",
     ] {
         assert!(
             seen.get(kind).copied().unwrap_or(0) >= 10,
@@ -793,6 +864,34 @@ fn exposure_at_the_head_is_the_write_models() {
         }
         Ok(())
     });
+}
+
+#[test]
+fn disputed_amounts_at_the_head_are_the_write_models() {
+    let recall_disputed = AtomicUsize::new(0);
+    check(ops(), |ops| {
+        let h = history(&ops);
+        let r = h.projection();
+        let mut disputed: HashMap<InvoiceId, Decimal> = HashMap::new();
+        for item in r.open_items(d("2100-01-01"), h.head(), None) {
+            *disputed.entry(item.invoice_id).or_default() += item.disputed;
+        }
+        for (id, invoice) in &h.model().invoices {
+            let raw: Decimal = invoice.recall_disputes.iter().map(|d| d.amount).sum();
+            let theirs = (invoice.disputed.unwrap_or_default() + raw).min(invoice.open());
+            let ours = disputed.get(id).copied().unwrap_or_default();
+            prop_assert_eq!(ours, theirs, "invoice {}", id);
+            if invoice.recall_disputed() > Decimal::ZERO {
+                recall_disputed.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        Ok(())
+    });
+    let seen = recall_disputed.into_inner();
+    assert!(
+        seen > usize::try_from(CASES).unwrap(),
+        "{seen} invoices with a recall's dispute"
+    );
 }
 
 #[test]

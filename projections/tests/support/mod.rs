@@ -400,6 +400,11 @@ pub fn release_order(id: OrderId) -> Command {
 }
 
 pub fn ship(id: ShipmentId, order: OrderId, on: &str, quantity: i64) -> Command {
+    ship_from("L1", id, order, on, quantity)
+}
+
+/// [`ship`] from lot `lot`.
+pub fn ship_from(lot: &str, id: ShipmentId, order: OrderId, on: &str, quantity: i64) -> Command {
     Command::ShipOrder(ShipOrder {
         shipment_id: id,
         order_id: order,
@@ -408,7 +413,7 @@ pub fn ship(id: ShipmentId, order: OrderId, on: &str, quantity: i64) -> Command 
         lines: vec![ShipLineRequest {
             line_no: 1,
             gtin: sample::GTIN.into(),
-            lot: "L1".into(),
+            lot: lot.into(),
             quantity,
             serials: vec![],
             udis: vec![],

@@ -726,3 +726,74 @@ fn a_serial_ships_once_per_product_whichever_lot_names_it() {
     reply.assert_code("INVALID_STATE");
     assert_eq!(h.api.head(h.admin()), head, "a refusal appended");
 }
+
+// ------------------------------------------------------- recall disputes
+
+/// The disputed amount of `customer`'s aging row at `p`, as finance.
+fn disputed_of(h: &Harness, customer: Uuid, p: u64) -> Decimal {
+    let aging = h.api.aging(h.tokens.of(Role::Finance), p);
+    let rows = aging.field()["rows"].as_array().unwrap().clone();
+    (rows.iter())
+        .filter(|r| r["key"] == customer.to_string().as_str())
+        .map(|r| decimal(&r["disputed"]))
+        .sum()
+}
+
+/// A credit note of `amount` on `invoice` for `reason`.
+fn credit(invoice: Uuid, amount: &str, reason: &str) -> server_support::books::Cmd {
+    cmd::issue_credit_note(invoice, amount).with("reason", json!(reason))
+}
+
+#[test]
+fn a_recall_disputes_the_open_value_of_recalled_goods_until_credit_notes_settle_it() {
+    let h = Harness::start();
+    let b = RecallBooks::open(&h);
+    let admin = h.admin();
+    // I1 bills H1's 10 units of L1 (100.00, 30.00 paid), I2 H2's 5 (50.00);
+    // I3 bills lot L2, not recalled.
+    assert_eq!(disputed_of(&h, b.h1, b.before_recall), Decimal::ZERO);
+    assert_eq!(disputed_of(&h, b.h1, b.recalled), "70.00".parse().unwrap());
+    assert_eq!(disputed_of(&h, b.h2, b.recalled), "50.00".parse().unwrap());
+
+    let events = h.api.events(admin, b.recalled, 1, None);
+    let recall = &events.field()["nodes"][0];
+    assert_eq!(recall["eventType"], "RecallIssued", "{recall}");
+    let payload: Value = serde_json::from_str(recall["payload"].as_str().unwrap()).unwrap();
+    let disputes = payload["disputes"].as_array().unwrap();
+    let mut opened: Vec<(String, String)> = (disputes.iter())
+        .map(|d| {
+            let amount = d["amount"]["amount"].as_str().unwrap().to_string();
+            (d["invoice_id"].as_str().unwrap().to_string(), amount)
+        })
+        .collect();
+    opened.sort();
+    let mut expected = vec![
+        (b.i1.to_string(), "70.00".to_string()),
+        (b.i2.to_string(), "50.00".to_string()),
+    ];
+    expected.sort();
+    assert_eq!(opened, expected, "{recall}");
+
+    let priced = h
+        .api
+        .all_ok(admin, &[credit(b.i1, "10.00", "PRICE_ADJUSTMENT")]);
+    assert_eq!(
+        disputed_of(&h, b.h1, priced),
+        "60.00".parse().unwrap(),
+        "all that is open (70.00 less 10.00) is the recalled goods'"
+    );
+    let settled = h.api.all_ok(
+        admin,
+        &[
+            credit(b.i1, "20.00", "RECALL"),
+            credit(b.i2, "50.00", "RETURN"),
+        ],
+    );
+    assert_eq!(disputed_of(&h, b.h1, settled), "40.00".parse().unwrap());
+    assert_eq!(disputed_of(&h, b.h2, settled), Decimal::ZERO);
+    assert_eq!(
+        disputed_of(&h, b.h1, b.recalled),
+        "70.00".parse().unwrap(),
+        "as known at the recall, unchanged"
+    );
+}

@@ -300,6 +300,10 @@ fn recall_samples() -> Vec<Event> {
             customer_id: customer(),
             quantity: 2,
             returned_on: day("2026-02-18"),
+            settles: vec![RecallDispute {
+                invoice_id: invoice(),
+                amount: money("150.00", "CNY"),
+            }],
         }),
     ]
 }

@@ -376,8 +376,9 @@ fn the_commit_frame_layout_matches_its_golden_file() {
     check_golden("frame.txt", &format!("{}\n", hex::encode(&bytes)));
 }
 
-/// DisputeOpened v1 (before recall disputes) and RecallIssued v1 (before a
-/// recall opened disputes), as they were stored, read as version 2 with the
+/// DisputeOpened v1 (before recall disputes), RecallIssued v1 (before a
+/// recall opened disputes) and RecallUnitsReturned v1 (before a return
+/// settled them), as they were stored, read as version 2 with the
 /// new field empty: the same bytes followed by an absent option or an empty
 /// sequence decode to the same event.
 #[test]
@@ -395,6 +396,7 @@ fn version_1_disputes_and_recalls_upcast_with_no_recall_dispute() {
         match &upcast {
             Event::DisputeOpened(e) => assert_eq!(e.recall_id, None),
             Event::RecallIssued(e) => assert!(e.disputes.is_empty()),
+            Event::RecallUnitsReturned(e) => assert!(e.settles.is_empty()),
             other => panic!("{other:?}"),
         }
     }

@@ -1,6 +1,6 @@
 //! A recall opens disputes for the invoiced, unpaid value of recalled goods,
-//! so that they leave dunning; credit notes for the recall or the return
-//! settle them (traceability in domain.md 4, read-models.md "Collections").
+//! so that they leave dunning; returns and credit notes for the recall or
+//! the return settle them (traceability in domain.md 4, read-models.md "Collections").
 //! H1 is billed 10 units of lot L1 on INV-H1 before the recall; H2 gets 5
 //! units of L1 before it and is billed after it; every answer as known at
 //! earlier positions stays as it was, and the receivables read model agrees
@@ -11,7 +11,9 @@
 mod support;
 
 use arledger_core::domain::Command;
-use arledger_core::domain::commands::{IssueCreditNote, IssueRecall, ShipLineRequest, ShipOrder};
+use arledger_core::domain::commands::{
+    IssueCreditNote, IssueRecall, RecordRecallReturn, ShipLineRequest, ShipOrder,
+};
 use arledger_core::domain::types::{CreditReason, RiskClass};
 use arledger_core::ids::{CreditNoteId, InvoiceId, RecallId};
 use arledger_core::sample;
@@ -219,4 +221,36 @@ fn a_payment_reversed_after_the_settlement_opens_no_dispute_again() {
         item(&r, 1, "2026-04-25", h.head()),
         (dec!(300.00), dec!(300.00))
     );
+}
+
+#[test]
+fn returns_settle_the_returned_share() {
+    let (mut h, _, recall) = recalled();
+    let back = |quantity, on: &str| {
+        Command::RecordRecallReturn(RecordRecallReturn {
+            recall_id: R1,
+            customer_id: customer(1),
+            quantity,
+            returned_on: d(on),
+        })
+    };
+    let four = h.run(back(4, "2026-04-10"));
+    agrees_with_the_write_model(&h);
+    let credited = h.run(credit(1, invoice_id(1), dec!(100.00), CreditReason::Return));
+    agrees_with_the_write_model(&h);
+    let rest = h.run(back(6, "2026-04-25"));
+    agrees_with_the_write_model(&h);
+    let r: Receivables = h.fed(h.head());
+    let on = "2026-04-30";
+    assert_eq!(item(&r, 1, on, recall), (dec!(1000.00), dec!(1000.00)));
+    assert_eq!(item(&r, 1, on, four), (dec!(1000.00), dec!(600.00)));
+    assert_eq!(item(&r, 1, on, credited), (dec!(900.00), dec!(500.00)));
+    // Goods all back and not all credited: what is left is due again.
+    assert_eq!(item(&r, 1, on, rest), (dec!(900.00), dec!(0)));
+    assert_eq!(
+        item(&r, 1, "2026-04-09", rest),
+        (dec!(1000.00), dec!(1000.00)),
+        "as of before the first return"
+    );
+    assert_eq!(dunning(&h, 1, on, rest), ["OVERDUE_15"]);
 }

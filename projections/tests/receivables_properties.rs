@@ -4,8 +4,8 @@
 //! payments (some auto-allocated), allocations (some naming an
 //! installment), credit notes, write-offs and recoveries, reversals and
 //! disputes, recalls of the lot goods ship from (a new lot is released
-//! after each) with credit notes for recalls and returns, all with dates in
-//! any order; commands `decide` refuses are skipped. Then:
+//! after each), returns of recalled units, credit notes for recalls and
+//! returns, all with dates in any order; commands `decide` refuses are skipped. Then:
 //! - (a) at random (D, p), the projection fed the whole history answers
 //!   exactly as a fresh one fed events 1..=p (JSON strings equal);
 //! - (b) at the head and D far ahead, per customer and currency, the open
@@ -32,7 +32,9 @@ mod support;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use arledger_core::domain::commands::{InvoiceLineRequest, IssueCreditNote, IssueRecall};
+use arledger_core::domain::commands::{
+    InvoiceLineRequest, IssueCreditNote, IssueRecall, RecordRecallReturn,
+};
 use arledger_core::domain::state::{Invoice, Shipment};
 use arledger_core::domain::terms::TermsBase;
 use arledger_core::domain::types::{CreditReason, RiskClass};
@@ -115,6 +117,9 @@ enum Op {
     Resolve(u8, u16),
     /// Recalls the lot goods ship from and releases the next.
     Recall(u16),
+    /// Of the `k`-th customer with recalled units not returned, a share
+    /// (percent) of them comes back under the latest recall.
+    Return(u8, u8, u16),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -148,6 +153,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (k(), percent(), day()).prop_map(|(i, c, d)| Op::Dispute(i, c, d)),
         1 => (k(), day()).prop_map(|(i, d)| Op::Resolve(i, d)),
         1 => day().prop_map(Op::Recall),
+        2 => (k(), percent(), day()).prop_map(|(c, p, d)| Op::Return(c, p, d)),
     ]
 }
 
@@ -410,6 +416,7 @@ fn corrections(h: &History, op: &Op) -> Vec<Command> {
             Op::Resolve(k, on) => an_invoice(h, k, |i| i.disputed.is_some())
                 .map(|(id, _)| resolve_dispute(id, &day(on))),
             Op::Recall(on) => return recall(h, on),
+            Op::Return(k, percent, on) => recall_return(h, k, percent, on),
             _ => None,
         };
     command.into_iter().collect()
@@ -454,6 +461,28 @@ fn recall(h: &History, on: u16) -> Vec<Command> {
         }),
         sample::release_lot(&lot(recalls + 1), 1_000_000),
     ]
+}
+
+/// A share of the recalled units the `k`-th customer (of those with some
+/// not returned) has, back under the latest recall.
+fn recall_return(h: &History, k: u8, percent: u8, on: u16) -> Option<Command> {
+    let latest = h.model().recalls.len().checked_sub(1)?;
+    let recall_id = RecallId(id(7, next(latest)));
+    let recall = h.model().recalls.get(&recall_id)?;
+    let lot = h.model().lot(&recall.gtin, &recall.lots[0])?;
+    let mut left: Vec<(CustomerId, u64)> = (lot.shipped_to.iter())
+        .map(|(c, n)| (*c, n - recall.returned.get(c).copied().unwrap_or(0)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    left.sort();
+    let (customer_id, units) = *left.get(usize::from(k) % left.len().max(1))?;
+    let quantity = (units * u64::from(percent)).div_ceil(100);
+    Some(Command::RecordRecallReturn(RecordRecallReturn {
+        recall_id,
+        customer_id,
+        quantity: i64::try_from(quantity).ok()?,
+        returned_on: d(&day(on)),
+    }))
 }
 
 /// A third of credit notes are for a recall, a third for a return.
@@ -727,6 +756,14 @@ fn random_histories_hold_every_kind_of_fact() {
     for _ in 0..20 {
         let ops = ops().new_tree(&mut runner).unwrap().current();
         for event in history(&ops).events() {
+            let settling = match event {
+                Event::RecallUnitsReturned(e) if !e.settles.is_empty() => Some("settling return"),
+                Event::RecallIssued(e) if !e.disputes.is_empty() => Some("disputing recall"),
+                _ => None,
+            };
+            if let Some(kind) = settling {
+                *seen.entry(kind).or_default() += 1;
+            }
             *seen.entry(event.type_name()).or_default() += 1;
         }
     }
@@ -743,6 +780,9 @@ fn random_histories_hold_every_kind_of_fact() {
         "DisputeOpened",
         "DisputeResolved",
         "RecallIssued",
+        "RecallUnitsReturned",
+        "settling return",
+        "disputing recall",
     ] {
         assert!(
             seen.get(kind).copied().unwrap_or(0) >= 10,

@@ -136,7 +136,7 @@ pub fn event_value(event: &Event) -> Result<Value, ReadableError> {
 /// the stored bytes.
 mod old_versions {
     use arledger_core::domain::events::old::{
-        DisputeOpenedV1, ProductRegisteredV1, RecallIssuedV1,
+        DisputeOpenedV1, ProductRegisteredV1, RecallIssuedV1, RecallUnitsReturnedV1,
     };
     use bincode::Options;
     use serde::{Deserialize, Serialize};
@@ -155,6 +155,7 @@ mod old_versions {
             ("ProductRegistered", 1) => Some(strictly::<ProductRegisteredV1>(bytes)),
             ("DisputeOpened", 1) => Some(strictly::<DisputeOpenedV1>(bytes)),
             ("RecallIssued", 1) => Some(strictly::<RecallIssuedV1>(bytes)),
+            ("RecallUnitsReturned", 1) => Some(strictly::<RecallUnitsReturnedV1>(bytes)),
             _ => None,
         }
     }

@@ -485,6 +485,10 @@ pub struct RecallUnitsReturned {
     /// Business date.
     #[serde(with = "super::date_serde")]
     pub returned_on: NaiveDate,
+    /// What the return settles of the recall's disputes on the customer's
+    /// invoices: the returned share of the units they dispute (the last
+    /// return settles the rest).
+    pub settles: Vec<RecallDispute>,
 }
 
 macro_rules! events {
@@ -575,7 +579,7 @@ events! {
     CollectionActivityRecorded = 1,
     RecallIssued = 2,
     RecallNoticeAcknowledged = 1,
-    RecallUnitsReturned = 1,
+    RecallUnitsReturned = 2,
 }
 
 /// How payloads are read: the bytes `bincode::serialize` writes (fixed-width
@@ -637,6 +641,9 @@ impl Event {
             }
             ("DisputeOpened", 1) => old::upcast::<old::DisputeOpenedV1>(bytes).map_err(decode_err),
             ("RecallIssued", 1) => old::upcast::<old::RecallIssuedV1>(bytes).map_err(decode_err),
+            ("RecallUnitsReturned", 1) => {
+                old::upcast::<old::RecallUnitsReturnedV1>(bytes).map_err(decode_err)
+            }
             _ => Err(PayloadError::UnknownVersion {
                 type_name: type_name.to_string(),
                 version,

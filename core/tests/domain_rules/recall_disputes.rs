@@ -1,7 +1,7 @@
 //! Traceability, domain.md 4: a recall opens disputes for the invoiced,
 //! unpaid value of the recalled goods (so they leave dunning), an invoice
-//! billing recalled goods after the recall opens its own, and credit notes
-//! for the recall or the return settle them.
+//! billing recalled goods after the recall opens its own, and returns and
+//! credit notes for the recall or the return settle them.
 
 use arledger_core::domain::commands::*;
 use arledger_core::domain::events::*;
@@ -163,4 +163,67 @@ fn a_person_disputes_only_what_recalls_leave() {
             .contains("beyond the 630.00 its recalls dispute"),
         "{err}"
     );
+}
+
+/// The (invoice, amount) each return in `events` settles.
+fn settled(events: &[Event]) -> Vec<(arledger_core::ids::InvoiceId, Decimal)> {
+    match events {
+        [Event::RecallUnitsReturned(e)] => e
+            .settles
+            .iter()
+            .map(|d| (d.invoice_id, d.amount.amount))
+            .collect(),
+        other => panic!("expected one RecallUnitsReturned, got {other:?}"),
+    }
+}
+
+fn returned(g: &Given, quantity: i64) -> Vec<Event> {
+    accepted(when(
+        g,
+        &warehouse(),
+        Command::RecordRecallReturn(recall_return(R1, HOSPITAL, quantity)),
+    ))
+}
+
+#[test]
+fn returns_settle_the_returned_share_and_the_last_the_rest() {
+    let mut g = with_invoice().and(recall_of(&["L1"], &[]));
+    // 3 of the 10 units: 1 130.00 × 3 / 10.
+    let first = returned(&g, 3);
+    assert_eq!(settled(&first), vec![(I1, dec!(339.00))]);
+    g.apply(&first);
+    assert_eq!(recall_disputed(&g), dec!(791.00));
+    // A credit note for the recall settles too; nothing twice.
+    g = g.and(credit(CN1, dec!(500.00), CreditReason::Recall));
+    assert_eq!(recall_disputed(&g), dec!(291.00));
+    let second = returned(&g, 3);
+    assert_eq!(
+        settled(&second),
+        vec![(I1, dec!(291.00))],
+        "at most what is left"
+    );
+    g.apply(&second);
+    assert_eq!(recall_disputed(&g), dec!(0));
+    assert_eq!(settled(&returned(&g, 4)), vec![], "nothing left to settle");
+}
+
+#[test]
+fn the_last_return_settles_what_rounding_left() {
+    let odd = invoice(
+        I1,
+        "INV-1",
+        HOSPITAL,
+        "2026-01-15",
+        vec![bill(S1, 1, dec!(1000.00), dec!(0.01))],
+    );
+    let mut g = with_shipment()
+        .and(Command::IssueInvoice(odd))
+        .and(recall_of(&["L1"], &[]));
+    for _ in 0..3 {
+        let events = returned(&g, 3);
+        // 1 000.01 × 3 / 10 = 300.003, rounded.
+        assert_eq!(settled(&events), vec![(I1, dec!(300.00))]);
+        g.apply(&events);
+    }
+    assert_eq!(settled(&returned(&g, 1)), vec![(I1, dec!(100.01))]);
 }

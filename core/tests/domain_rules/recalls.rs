@@ -253,6 +253,7 @@ fn returned_recalled_units_are_recorded_per_customer() {
             customer_id: HOSPITAL,
             quantity: 4,
             returned_on: d("2026-03-05"),
+            settles: vec![],
         })]
     );
     g.apply(&events);

@@ -126,8 +126,9 @@ impl State {
 
     /// What `event` changes of recall disputes (after its other fact is
     /// added): a recall opens one per invoice it names, an invoice billing
-    /// recalled goods opens its own, and a credit note for a recall or a
-    /// return settles on an invoice that recalls disputed.
+    /// recalled goods opens its own, a return settles what it names, and a
+    /// credit note for a recall or a return settles on an invoice that
+    /// recalls disputed.
     pub(super) fn recall_facts(&self, event: &Event) -> Result<Vec<Fact>, Unfit> {
         let fact = |invoice, change, on| {
             Fact::RecallDispute(RecallDisputeFact {
@@ -145,6 +146,17 @@ impl State {
                         self.invoice(d.invoice_id)?,
                         d.amount.amount,
                         e.issued_on,
+                    ))
+                })
+                .collect(),
+            Event::RecallUnitsReturned(e) => e
+                .settles
+                .iter()
+                .map(|d| {
+                    Ok(fact(
+                        self.invoice(d.invoice_id)?,
+                        -d.amount.amount,
+                        e.returned_on,
                     ))
                 })
                 .collect(),

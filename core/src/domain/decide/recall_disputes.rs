@@ -1,8 +1,10 @@
 //! The disputes a recall opens (traceability in domain.md 4): on every
 //! invoice that bills recalled units, their invoiced value still open, so
-//! that customers are not dunned for goods they must send back. Credit
-//! notes for the recall or the return settle them (the write model's
-//! fold of `CreditNoteIssued`).
+//! that customers are not dunned for goods they must send back. Returns
+//! settle the returned share of them (recorded with the return), and
+//! credit notes for the recall or the return settle them too (the write
+//! model's fold of `CreditNoteIssued`): whichever comes first, nothing is
+//! settled twice.
 //!
 //! The recalled value of an invoice line is its amount and tax times the
 //! recalled share of the shipment line it bills (units of recalled lots, or
@@ -18,7 +20,7 @@ use crate::domain::error::CommandError;
 use crate::domain::events::{DisputeOpened, Event, InvoiceIssued, InvoiceLine, RecallDispute};
 use crate::domain::state::{Lot, WriteModel};
 use crate::domain::types::Gtin;
-use crate::ids::{InvoiceId, RecallId, ShipmentId};
+use crate::ids::{CustomerId, InvoiceId, RecallId, ShipmentId};
 use crate::money::{Currency, Money};
 
 /// Recalled units per shipment line (shipment, order line number).
@@ -126,6 +128,61 @@ pub(super) fn opened_with_invoice(
         }));
     }
     Ok(events)
+}
+
+/// A return of recalled units by a customer.
+pub(super) struct Returned {
+    /// The recall.
+    pub recall_id: RecallId,
+    /// The customer.
+    pub customer_id: CustomerId,
+    /// Units returned now.
+    pub quantity: u64,
+    /// Units it returned before.
+    pub before: u64,
+    /// Recalled units it received.
+    pub of: u64,
+}
+
+/// What a return settles of the recall's disputes on the customer's
+/// invoices: of each, the returned share of what it opened (`quantity` of
+/// `of` units), at most what is left of it; the last return settles all
+/// that is left.
+pub(super) fn settled_by_return(
+    model: &WriteModel,
+    r: &Returned,
+) -> Result<Vec<RecallDispute>, CommandError> {
+    let Some(customer) = model.customers.get(&r.customer_id) else {
+        return Ok(Vec::new());
+    };
+    let last = r.before + r.quantity >= r.of;
+    let mut settles = Vec::new();
+    for &invoice_id in &customer.invoices {
+        let Some(invoice) = model.invoices.get(&invoice_id) else {
+            continue;
+        };
+        for dispute in invoice
+            .recall_disputes
+            .iter()
+            .filter(|d| d.recall_id == r.recall_id)
+        {
+            let amount = if last {
+                dispute.amount
+            } else {
+                bounded(
+                    share(dispute.opened, r.quantity, r.of),
+                    dispute.amount,
+                    invoice.currency,
+                )
+            };
+            if amount > Decimal::ZERO {
+                let amount = Money::canonical(amount, invoice.currency)
+                    .map_err(|e| CommandError::invalid("quantity", e.to_string()))?;
+                settles.push(RecallDispute { invoice_id, amount });
+            }
+        }
+    }
+    Ok(settles)
 }
 
 /// The recalls blocking units of `lot` on one shipment (`quantity` units

@@ -4,7 +4,7 @@
 
 use super::inputs::{LINES_MAX, SERIALS_PER_SHIPMENT_MAX, lot_text, quantity, text};
 use super::lookup::{find_customer, find_recall};
-use super::recall_disputes::{Scope, recall_disputes};
+use super::recall_disputes::{Returned, Scope, recall_disputes, settled_by_return};
 use crate::domain::commands::{AcknowledgeRecall, IssueRecall, RecordRecallReturn};
 use crate::domain::error::CommandError;
 use crate::domain::events::{Event, RecallIssued, RecallNoticeAcknowledged, RecallUnitsReturned};
@@ -115,11 +115,19 @@ pub(super) fn record_recall_return(
             ),
         });
     }
+    let returned = Returned {
+        recall_id: c.recall_id,
+        customer_id: c.customer_id,
+        quantity,
+        before: returned,
+        of: shipped,
+    };
     Ok(vec![Event::RecallUnitsReturned(RecallUnitsReturned {
         recall_id: c.recall_id,
         customer_id: c.customer_id,
         quantity,
         returned_on: c.returned_on,
+        settles: settled_by_return(model, &returned)?,
     })])
 }
 

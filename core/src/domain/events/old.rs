@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     COMPANY_PREFIX_LEN_DEFAULT, DisputeOpened, Event, ProductRegistered, RecallIssued,
-    payload_options,
+    RecallUnitsReturned, payload_options,
 };
 use crate::domain::types::{Gtin, RiskClass};
-use crate::ids::{InvoiceId, RecallId};
+use crate::ids::{CustomerId, InvoiceId, RecallId};
 use crate::money::Money;
 use bincode::Options;
 
@@ -89,6 +89,30 @@ impl From<RecallIssuedV1> for Event {
             reason: v1.reason,
             issued_on: v1.issued_on,
             disputes: Vec::new(),
+        })
+    }
+}
+
+/// `RecallUnitsReturned` version 1: version 2 without `settles` (a return
+/// settled no dispute).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct RecallUnitsReturnedV1 {
+    pub recall_id: RecallId,
+    pub customer_id: CustomerId,
+    pub quantity: u64,
+    #[serde(with = "crate::domain::date_serde")]
+    pub returned_on: NaiveDate,
+}
+
+impl From<RecallUnitsReturnedV1> for Event {
+    fn from(v1: RecallUnitsReturnedV1) -> Event {
+        Event::RecallUnitsReturned(RecallUnitsReturned {
+            recall_id: v1.recall_id,
+            customer_id: v1.customer_id,
+            quantity: v1.quantity,
+            returned_on: v1.returned_on,
+            settles: Vec::new(),
         })
     }
 }

@@ -52,13 +52,15 @@ pub struct Invoice {
     pub recall_disputes: Vec<OpenRecallDispute>,
 }
 
-/// What a recall still disputes on an invoice.
+/// What a recall disputes on an invoice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OpenRecallDispute {
     /// The recall.
     pub recall_id: RecallId,
     /// The amount not yet settled.
     pub amount: Decimal,
+    /// The amount opened.
+    pub opened: Decimal,
 }
 
 /// What each installment took of an amount: (installment number, amount).
@@ -87,7 +89,23 @@ impl Invoice {
             dispute.amount -= take;
             rest -= take;
         }
-        self.recall_disputes.retain(|d| d.amount > Decimal::ZERO);
+    }
+
+    /// Settles `amount` of recall `recall_id`'s dispute, for units the
+    /// customer returned.
+    pub(super) fn settle_recall_dispute(&mut self, recall_id: RecallId, amount: Money) -> Folded {
+        let dispute = self
+            .recall_disputes
+            .iter_mut()
+            .find(|d| d.recall_id == recall_id)
+            .filter(|d| amount.currency == self.currency && amount.amount <= d.amount)
+            .ok_or_else(|| {
+                broken(format!(
+                    "a return cannot settle {amount} of recall {recall_id}'s dispute"
+                ))
+            })?;
+        dispute.amount -= amount.amount;
+        Ok(())
     }
 
     /// Whether any open installment is due before `date`.
@@ -137,6 +155,7 @@ impl Invoice {
         self.recall_disputes.push(OpenRecallDispute {
             recall_id,
             amount: amount.amount,
+            opened: amount.amount,
         });
         Ok(())
     }

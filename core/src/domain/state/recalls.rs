@@ -64,6 +64,10 @@ impl WriteModel {
         let recall = known(&mut self.recalls, "recall", &e.recall_id)?;
         let returned = recall.returned.entry(e.customer_id).or_default();
         *returned = add_units(*returned, e.quantity)?;
+        for settled in &e.settles {
+            known(&mut self.invoices, "invoice", &settled.invoice_id)?
+                .settle_recall_dispute(e.recall_id, settled.amount)?;
+        }
         Ok(())
     }
 }

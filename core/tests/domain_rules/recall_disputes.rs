@@ -227,3 +227,28 @@ fn the_last_return_settles_what_rounding_left() {
     }
     assert_eq!(settled(&returned(&g, 1)), vec![(I1, dec!(100.01))]);
 }
+
+#[test]
+fn an_invoice_billing_recalled_serials_disputes_those_units() {
+    let serials: Vec<String> = (1..=10).map(|n| format!("SN{n:03}")).collect();
+    let g = with_order()
+        .and(Command::ShipOrder(shipment(
+            S1,
+            O1,
+            "2026-01-10",
+            vec![ShipLineRequest {
+                serials,
+                ..ship_line(1, GTIN_A, "L1", 10)
+            }],
+        )))
+        .and(recall_of(&["L1"], &["SN004", "SN007"]));
+    let events = accepted(issue(&g, issue_i1()));
+    match &events[..] {
+        [Event::InvoiceIssued(_), Event::DisputeOpened(opened)] => {
+            // 2 of 10 units: 1 130.00 × 2 / 10.
+            assert_eq!(opened.amount, usd(dec!(226.00)));
+            assert_eq!(opened.recall_id, Some(R1));
+        }
+        other => panic!("{other:?}"),
+    }
+}

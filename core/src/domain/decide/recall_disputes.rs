@@ -18,7 +18,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::domain::error::CommandError;
 use crate::domain::events::{DisputeOpened, Event, InvoiceIssued, InvoiceLine, RecallDispute};
-use crate::domain::state::{Lot, WriteModel};
+use crate::domain::state::{WriteModel, recalled_units};
 use crate::domain::types::Gtin;
 use crate::ids::{CustomerId, InvoiceId, RecallId, ShipmentId};
 use crate::money::{Currency, Money};
@@ -45,7 +45,9 @@ pub(super) fn recall_disputes(
     let mut recalled = Recalled::new();
     for lot_no in scope.lots {
         if let Some(lot) = model.lot(scope.gtin, lot_no) {
-            recalled_units(lot, scope.serials, &mut recalled);
+            for (line, units) in recalled_units(lot, scope.serials) {
+                *recalled.entry(line).or_default() += units;
+            }
         }
     }
     let mut values: BTreeMap<InvoiceId, Decimal> = BTreeMap::new();
@@ -78,25 +80,17 @@ fn disputes_of_lines(model: &WriteModel, lines: &[InvoiceLine]) -> BTreeMap<Reca
         let Some(r) = line.shipment_line else {
             continue;
         };
-        let Some(shipment) = model.shipments.get(&r.shipment_id) else {
+        let Some(recalls) = model.recalled_lines.get(&(r.shipment_id, r.line_no)) else {
             continue;
         };
-        let Some(sl) = shipment.lines.iter().find(|l| l.line_no == r.line_no) else {
+        let Some(sl) = (model.shipments.get(&r.shipment_id))
+            .and_then(|s| s.lines.iter().find(|l| l.line_no == r.line_no))
+        else {
             continue;
         };
-        let gtin = model
-            .orders
-            .get(&shipment.order_id)
-            .and_then(|o| o.lines.iter().find(|l| l.line_no == r.line_no))
-            .map(|l| &l.gtin);
-        for (lot_no, quantity) in &sl.lots {
-            let Some(lot) = gtin.and_then(|g| model.lot(g, lot_no)) else {
-                continue;
-            };
-            for (recall_id, units) in recalls_of_part(lot, r.shipment_id, *quantity) {
-                *values.entry(recall_id).or_default() +=
-                    share(line.amount + line.tax, units, sl.quantity);
-            }
+        for &(recall_id, units) in recalls {
+            *values.entry(recall_id).or_default() +=
+                share(line.amount + line.tax, units, sl.quantity);
         }
     }
     values
@@ -183,53 +177,6 @@ pub(super) fn settled_by_return(
         }
     }
     Ok(settles)
-}
-
-/// The recalls blocking units of `lot` on one shipment (`quantity` units
-/// of it), with the units each reaches.
-fn recalls_of_part(lot: &Lot, shipment_id: ShipmentId, quantity: u64) -> Vec<(RecallId, u64)> {
-    if let Some(recall_id) = lot.recalled_by {
-        return vec![(recall_id, quantity)];
-    }
-    let mut units: BTreeMap<RecallId, u64> = BTreeMap::new();
-    for (serial, recall_id) in &lot.recalled_serials {
-        if lot
-            .serials
-            .get(serial)
-            .is_some_and(|to| to.shipment_id == shipment_id)
-        {
-            *units.entry(*recall_id).or_default() += 1;
-        }
-    }
-    units.into_iter().collect()
-}
-
-/// Adds the recalled units of `lot` to the shipment lines that carried
-/// them: every unit, or only the named serials.
-fn recalled_units(lot: &Lot, serials: &[String], recalled: &mut Recalled) {
-    if serials.is_empty() {
-        for l in &lot.lines {
-            *recalled.entry((l.shipment_id, l.line_no)).or_default() += l.quantity;
-        }
-        return;
-    }
-    let mut per_shipment: BTreeMap<ShipmentId, u64> = BTreeMap::new();
-    for serial in serials {
-        if let Some(to) = lot.serials.get(serial) {
-            *per_shipment.entry(to.shipment_id).or_default() += 1;
-        }
-    }
-    // A shipment carrying the lot on several lines: its serials fill them
-    // in line order.
-    for l in &lot.lines {
-        if let Some(rest) = per_shipment.get_mut(&l.shipment_id) {
-            let take = (*rest).min(l.quantity);
-            *rest -= take;
-            if take > 0 {
-                *recalled.entry((l.shipment_id, l.line_no)).or_default() += take;
-            }
-        }
-    }
 }
 
 /// `gross` times `units` over `of`: the value of `units` of a line's `of`.

@@ -45,7 +45,7 @@ pub use invoices::{InstallmentState, Invoice, OpenRecallDispute};
 pub use master::{Credit, Customer, Exposure, Lot, LotLine, Product, ShippedSerial};
 pub use orders::{Order, OrderLineState, OrderStatus};
 pub use payments::Payment;
-pub use recalls::Recall;
+pub use recalls::{Recall, recalled_units};
 pub use shipments::{Billed, Shipment, ShippedLine};
 
 /// An event that does not fit the state it is applied to.
@@ -169,6 +169,10 @@ pub struct WriteModel {
     pub payments: FxHashMap<PaymentId, Box<Payment>>,
     /// Recalls.
     pub recalls: FxHashMap<RecallId, Recall>,
+    /// Shipment lines (shipment, order line number) that carried recalled
+    /// units, with the recalls and their units on each: what an invoice
+    /// billing them later is disputed for.
+    pub recalled_lines: FxHashMap<(ShipmentId, u32), Vec<(RecallId, u64)>>,
 }
 
 impl WriteModel {

@@ -3,13 +3,15 @@
 //! shipping (or, when it names serials, those serials only), and counts
 //! who acknowledged it and how many units came back.
 
+use std::collections::BTreeMap;
+
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::master::lot_in;
-use super::{Folded, WriteModel, add_units, insert_new, known};
+use super::{Folded, Lot, WriteModel, add_units, broken, insert_new, known};
 use crate::domain::events::{RecallIssued, RecallNoticeAcknowledged, RecallUnitsReturned};
 use crate::domain::types::Gtin;
-use crate::ids::CustomerId;
+use crate::ids::{CustomerId, ShipmentId};
 
 /// A recall.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,8 +28,51 @@ pub struct Recall {
     pub returned: FxHashMap<CustomerId, u64>,
 }
 
+/// The units of `lot` a recall reaches, per shipment line (shipment, order
+/// line number) that carried them: every unit, or only the named `serials`
+/// (a shipment carrying the lot on several lines fills them in line order).
+pub fn recalled_units(lot: &Lot, serials: &[String]) -> BTreeMap<(ShipmentId, u32), u64> {
+    let mut recalled = BTreeMap::new();
+    if serials.is_empty() {
+        for l in &lot.lines {
+            *recalled.entry((l.shipment_id, l.line_no)).or_default() += l.quantity;
+        }
+        return recalled;
+    }
+    let mut per_shipment: BTreeMap<ShipmentId, u64> = BTreeMap::new();
+    for serial in serials {
+        if let Some(to) = lot.serials.get(serial) {
+            *per_shipment.entry(to.shipment_id).or_default() += 1;
+        }
+    }
+    for l in &lot.lines {
+        let Some(rest) = per_shipment.get_mut(&l.shipment_id) else {
+            continue;
+        };
+        let take = (*rest).min(l.quantity);
+        *rest -= take;
+        if take > 0 {
+            *recalled.entry((l.shipment_id, l.line_no)).or_default() += take;
+        }
+    }
+    recalled
+}
+
 impl WriteModel {
     pub(super) fn recall_issued(&mut self, e: &RecallIssued) -> Folded {
+        for lot in &e.lots {
+            let lot = self
+                .lots
+                .get(&e.gtin)
+                .and_then(|lots| lots.get(lot))
+                .ok_or_else(|| broken(format!("lot {lot} of {} unknown", e.gtin)))?;
+            for (line, units) in recalled_units(lot, &e.serials) {
+                self.recalled_lines
+                    .entry(line)
+                    .or_default()
+                    .push((e.recall_id, units));
+            }
+        }
         for lot in &e.lots {
             let lot = lot_in(&mut self.lots, &e.gtin, lot)?;
             if e.serials.is_empty() {

@@ -5,7 +5,6 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use smallvec::{SmallVec, smallvec};
 
 use super::master::lot_in;
 use super::{Broken, Folded, WriteModel, add_units, broken, insert_new, known};
@@ -26,8 +25,6 @@ pub struct ShippedLine {
     pub invoiced: u64,
     /// Unit price of the order line.
     pub unit_price: Decimal,
-    /// The lots its units came from, with their units.
-    pub lots: SmallVec<[(String, u64); 1]>,
     /// The invoice lines billing it.
     pub billed: Vec<Billed>,
 }
@@ -149,16 +146,12 @@ fn add_to_shipment(
     unit_price: Decimal,
 ) -> Folded {
     match lines.iter_mut().find(|s| s.line_no == line.line_no) {
-        Some(s) => {
-            s.quantity = add_units(s.quantity, line.quantity)?;
-            s.lots.push((line.lot.clone(), line.quantity));
-        }
+        Some(s) => s.quantity = add_units(s.quantity, line.quantity)?,
         None => lines.push(ShippedLine {
             line_no: line.line_no,
             quantity: line.quantity,
             invoiced: 0,
             unit_price,
-            lots: smallvec![(line.lot.clone(), line.quantity)],
             billed: Vec::new(),
         }),
     }

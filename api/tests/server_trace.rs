@@ -745,7 +745,7 @@ fn credit(invoice: Uuid, amount: &str, reason: &str) -> server_support::books::C
 }
 
 #[test]
-fn a_recall_disputes_the_open_value_of_recalled_goods_until_credit_notes_settle_it() {
+fn a_recall_disputes_the_open_value_of_recalled_goods_until_returns_and_credit_notes_settle_it() {
     let h = Harness::start();
     let b = RecallBooks::open(&h);
     let admin = h.admin();
@@ -791,6 +791,16 @@ fn a_recall_disputes_the_open_value_of_recalled_goods_until_credit_notes_settle_
     );
     assert_eq!(disputed_of(&h, b.h1, settled), "40.00".parse().unwrap());
     assert_eq!(disputed_of(&h, b.h2, settled), Decimal::ZERO);
+    // Half of H1's 10 units come back: half of the 70.00 opened is settled
+    // (35.00 of the 50.00 the credit note left); the last half the rest.
+    let half = h
+        .api
+        .all_ok(admin, &[cmd::record_recall_return(b.recall, b.h1, 5)]);
+    assert_eq!(disputed_of(&h, b.h1, half), "15.00".parse().unwrap());
+    let all = h
+        .api
+        .all_ok(admin, &[cmd::record_recall_return(b.recall, b.h1, 5)]);
+    assert_eq!(disputed_of(&h, b.h1, all), Decimal::ZERO);
     assert_eq!(
         disputed_of(&h, b.h1, b.recalled),
         "70.00".parse().unwrap(),

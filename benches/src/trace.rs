@@ -81,6 +81,7 @@ pub fn trace_bench(events: u64, seed: u64, data: Option<PathBuf>) -> Result<()> 
     let (gtin, lots) = busiest_lots(&trace.read(), head)?;
     let recall = RecallId(Uuid::new_v4());
     let issued_on = config.end().pred_opt().unwrap_or(config.start);
+    let started = Instant::now();
     ledger.submit(arledger_core::sample::submit(Command::IssueRecall(
         IssueRecall {
             recall_id: recall,
@@ -92,7 +93,16 @@ pub fn trace_bench(events: u64, seed: u64, data: Option<PathBuf>) -> Result<()> 
             issued_on,
         },
     )))?;
+    // Deciding the recall finds its disputes: every invoice billing its lots.
+    bench("recall_issue_ms", ms(started.elapsed()));
     let at = ledger.head().position;
+    let disputes = ledger.with_model(|m| {
+        m.invoices
+            .values()
+            .filter(|i| !i.recall_disputes.is_empty())
+            .count()
+    });
+    bench("recall_disputes_opened", disputes);
     engine.wait_for(at, Duration::from_secs(600))?;
     let open = receivables.read().open_by_invoice(issued_on, at);
     let impact = trace
@@ -129,9 +139,6 @@ pub fn trace_bench(events: u64, seed: u64, data: Option<PathBuf>) -> Result<()> 
             })
             .collect();
         times.sort_unstable();
-        let ms = |d: Duration| {
-            Decimal::new(i64::try_from(d.as_micros()).unwrap_or(i64::MAX), 3).round_dp(2)
-        };
         bench(&format!("{name}_ms_p50"), ms(times[times.len() / 2]));
         if name == "epcis_export" {
             bench("epcis_export_ms", ms(times[times.len() / 2]));
@@ -139,6 +146,11 @@ pub fn trace_bench(events: u64, seed: u64, data: Option<PathBuf>) -> Result<()> 
         bench(&format!("{name}_ms_p99"), ms(times[times.len() * 99 / 100]));
     }
     Ok(())
+}
+
+/// `d` in milliseconds, to two decimals.
+fn ms(d: Duration) -> Decimal {
+    Decimal::new(i64::try_from(d.as_micros()).unwrap_or(i64::MAX), 3).round_dp(2)
 }
 
 /// The product whose lots reached the most consignees, and its lots most

@@ -5,6 +5,7 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use smallvec::SmallVec;
 
 use super::master::lot_in;
 use super::{Broken, Folded, WriteModel, add_units, broken, insert_new, known};
@@ -25,8 +26,9 @@ pub struct ShippedLine {
     pub invoiced: u64,
     /// Unit price of the order line.
     pub unit_price: Decimal,
-    /// The invoice lines billing it.
-    pub billed: Vec<Billed>,
+    /// The invoice lines billing it (most lines are billed once: kept
+    /// inline).
+    pub billed: SmallVec<[Billed; 1]>,
 }
 
 /// An invoice line's billing of a shipment line.
@@ -152,7 +154,7 @@ fn add_to_shipment(
             quantity: line.quantity,
             invoiced: 0,
             unit_price,
-            billed: Vec::new(),
+            billed: SmallVec::new(),
         }),
     }
     Ok(())

@@ -18,7 +18,7 @@ use super::lookup::{find_order, find_shipment};
 use crate::domain::commands::{AcceptDelivery, ShipLineRequest, ShipOrder};
 use crate::domain::error::CommandError;
 use crate::domain::events::{DeliveryAccepted, Event, OrderShipped, ShipmentLine};
-use crate::domain::state::{Lot, Order, OrderLineState, OrderStatus, WriteModel};
+use crate::domain::state::{Lot, Order, OrderLineState, OrderStatus, Product, WriteModel};
 use crate::domain::types::Gtin;
 use crate::udi;
 
@@ -356,8 +356,13 @@ fn check_udis(
     Ok(())
 }
 
-/// The lot of `gtin` that already shipped `serial`, if one did.
+/// The lot of `gtin` that already shipped `serial`, if one did (every lot
+/// is asked only when the product's hashes say it may have shipped).
 fn shipped_from<'m>(model: &'m WriteModel, gtin: &Gtin, serial: &str) -> Option<&'m str> {
+    let hashes = &model.products.get(gtin)?.serial_hashes;
+    if !hashes.contains(&Product::serial_hash(serial)) {
+        return None;
+    }
     model
         .lots
         .get(gtin)?

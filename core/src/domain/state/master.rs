@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use rustc_hash::FxHashMap;
+use std::hash::{Hash, Hasher};
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::{Broken, Folded, WriteModel, broken, insert_new, known};
 use crate::domain::events::{
@@ -122,6 +124,19 @@ pub struct Product {
     pub name: String,
     /// GS1 company prefix length.
     pub company_prefix_len: u8,
+    /// A hash of every serial shipped of it, whatever the lot: a serial
+    /// ships once per GTIN, and asking every lot would cost a lookup per
+    /// lot (the lot that shipped it is looked up only on a hit).
+    pub serial_hashes: FxHashSet<u64>,
+}
+
+impl Product {
+    /// The hash `serial_hashes` keeps of `serial`.
+    pub fn serial_hash(serial: &str) -> u64 {
+        let mut hasher = rustc_hash::FxHasher::default();
+        serial.hash(&mut hasher);
+        hasher.finish()
+    }
 }
 
 /// A released lot.
@@ -245,6 +260,7 @@ impl WriteModel {
         let product = Product {
             name: e.name.clone(),
             company_prefix_len: e.company_prefix_len,
+            serial_hashes: FxHashSet::default(),
         };
         insert_new(&mut self.products, e.gtin.clone(), product, || {
             format!("product {} registered twice", e.gtin)

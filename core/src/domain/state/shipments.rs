@@ -13,7 +13,7 @@ use crate::domain::events::{DeliveryAccepted, OrderShipped, ShipmentLine};
 use crate::ids::{CustomerId, InvoiceId, OrderId};
 use crate::money::Currency;
 
-use super::{Lot, LotLine, Order, OrderStatus, ShippedSerial};
+use super::{Lot, LotLine, Order, OrderStatus, Product, ShippedSerial};
 
 /// Units of one order line in a shipment, and how many are invoiced.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,6 +79,10 @@ impl WriteModel {
             let unit_price = ship_from_order(order, line)?;
             value += Decimal::from(line.quantity) * unit_price;
             add_to_shipment(&mut lines, line, unit_price)?;
+            if let Some(product) = self.products.get_mut(&line.gtin) {
+                (product.serial_hashes)
+                    .extend(line.serials.iter().map(|s| Product::serial_hash(s)));
+            }
             let lot = lot_in(&mut self.lots, &line.gtin, &line.lot)?;
             let to = ShippedSerial {
                 customer_id: order.customer_id,

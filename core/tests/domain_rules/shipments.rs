@@ -133,8 +133,10 @@ fn shipping_serialised_units_records_their_serials() {
         ),
     ));
     g.apply(&events);
-    let serials = g.0.lot(&gtin(GTIN_A), "L1").map(|l| l.serials.len());
-    assert_eq!(serials, Some(2));
+    let index = g.0.lot(&gtin(GTIN_A), "L1").map(|l| l.index);
+    let serials = &g.0.products[&gtin(GTIN_A)].serials;
+    assert_eq!(serials.len(), 2);
+    assert!(serials.values().all(|to| Some(to.lot) == index && to.shipment_id == S1));
 }
 
 #[test]

@@ -43,9 +43,12 @@ pub(super) fn recall_disputes(
     scope: &Scope,
 ) -> Result<Vec<RecallDispute>, CommandError> {
     let mut recalled = Recalled::new();
+    let Some(product) = model.products.get(scope.gtin) else {
+        return Ok(Vec::new());
+    };
     for lot_no in scope.lots {
         if let Some(lot) = model.lot(scope.gtin, lot_no) {
-            for (line, units) in recalled_units(lot, scope.serials) {
+            for (line, units) in recalled_units(product, lot, scope.serials) {
                 *recalled.entry(line).or_default() += units;
             }
         }

@@ -153,11 +153,12 @@ fn recalled_units_shipped(model: &WriteModel, recall: &Recall, customer: Custome
                 return lot.shipped_to.get(&customer).copied().unwrap_or(0);
             }
             // A recall of serials reaches only the units it names.
+            let shipped = model.products.get(&recall.gtin).map(|p| &p.serials);
             let named = (recall.serials.iter())
                 .filter(|s| {
-                    lot.serials
-                        .get(*s)
-                        .is_some_and(|to| to.customer_id == customer)
+                    shipped
+                        .and_then(|serials| serials.get(*s))
+                        .is_some_and(|to| to.lot == lot.index && to.customer_id == customer)
                 })
                 .count();
             u64::try_from(named).unwrap_or(u64::MAX)

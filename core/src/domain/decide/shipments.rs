@@ -18,7 +18,7 @@ use super::lookup::{find_order, find_shipment};
 use crate::domain::commands::{AcceptDelivery, ShipLineRequest, ShipOrder};
 use crate::domain::error::CommandError;
 use crate::domain::events::{DeliveryAccepted, Event, OrderShipped, ShipmentLine};
-use crate::domain::state::{Lot, Order, OrderLineState, OrderStatus, Product, WriteModel};
+use crate::domain::state::{Lot, Order, OrderLineState, OrderStatus, WriteModel};
 use crate::domain::types::Gtin;
 use crate::udi;
 
@@ -356,17 +356,13 @@ fn check_udis(
     Ok(())
 }
 
-/// The lot of `gtin` that already shipped `serial`, if one did (every lot
-/// is asked only when the product's hashes say it may have shipped).
+/// The lot of `gtin` that already shipped `serial`, if one did.
 fn shipped_from<'m>(model: &'m WriteModel, gtin: &Gtin, serial: &str) -> Option<&'m str> {
-    let hashes = &model.products.get(gtin)?.serial_hashes;
-    if !hashes.contains(&Product::serial_hash(serial)) {
-        return None;
-    }
+    let to = model.products.get(gtin)?.serials.get(serial)?;
     model
         .lots
         .get(gtin)?
         .iter()
-        .find(|(_, lot)| lot.serials.contains_key(serial))
+        .find(|(_, lot)| lot.index == to.lot)
         .map(|(no, _)| no.as_str())
 }

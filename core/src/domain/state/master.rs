@@ -8,9 +8,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use std::hash::{Hash, Hasher};
-
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use super::{Broken, Folded, WriteModel, broken, insert_new, known};
 use crate::domain::events::{
@@ -124,19 +122,9 @@ pub struct Product {
     pub name: String,
     /// GS1 company prefix length.
     pub company_prefix_len: u8,
-    /// A hash of every serial shipped of it, whatever the lot: a serial
-    /// ships once per GTIN, and asking every lot would cost a lookup per
-    /// lot (the lot that shipped it is looked up only on a hit).
-    pub serial_hashes: FxHashSet<u64>,
-}
-
-impl Product {
-    /// The hash `serial_hashes` keeps of `serial`.
-    pub fn serial_hash(serial: &str) -> u64 {
-        let mut hasher = rustc_hash::FxHasher::default();
-        serial.hash(&mut hasher);
-        hasher.finish()
-    }
+    /// Every serial shipped of it, whatever the lot (a GS1 serial is
+    /// unique per GTIN), with where it went.
+    pub serials: FxHashMap<String, ShippedSerial>,
 }
 
 /// A released lot.
@@ -157,8 +145,9 @@ pub struct Lot {
     pub recalled_serials: FxHashMap<String, RecallId>,
     /// Units shipped per customer.
     pub shipped_to: FxHashMap<CustomerId, u64>,
-    /// Serials shipped, with where each went.
-    pub serials: FxHashMap<String, ShippedSerial>,
+    /// Its number among its product's lots, in release order (what a
+    /// shipped serial names it by).
+    pub index: u32,
     /// The shipment lines that carried units of it, in shipping order
     /// (what a recall follows to the invoices billing them).
     pub lines: Vec<LotLine>,
@@ -171,6 +160,8 @@ pub struct ShippedSerial {
     pub customer_id: CustomerId,
     /// The shipment that carried it.
     pub shipment_id: ShipmentId,
+    /// Its lot ([`Lot::index`]).
+    pub lot: u32,
 }
 
 /// Units of a lot on one shipment line.
@@ -260,7 +251,7 @@ impl WriteModel {
         let product = Product {
             name: e.name.clone(),
             company_prefix_len: e.company_prefix_len,
-            serial_hashes: FxHashSet::default(),
+            serials: FxHashMap::default(),
         };
         insert_new(&mut self.products, e.gtin.clone(), product, || {
             format!("product {} registered twice", e.gtin)
@@ -271,7 +262,11 @@ impl WriteModel {
         if !self.products.contains_key(&e.gtin) {
             return Err(broken(format!("product {} unknown", e.gtin)));
         }
+        let lots = self.lots.entry(e.gtin.clone()).or_default();
+        let index = u32::try_from(lots.len())
+            .map_err(|_| broken(format!("too many lots of {}", e.gtin)))?;
         let lot = Lot {
+            index,
             manufactured_on: e.manufactured_on,
             expires_on: e.expires_on,
             released: e.quantity,
@@ -279,15 +274,11 @@ impl WriteModel {
             recalled_by: None,
             recalled_serials: FxHashMap::default(),
             shipped_to: FxHashMap::default(),
-            serials: FxHashMap::default(),
             lines: Vec::new(),
         };
-        insert_new(
-            self.lots.entry(e.gtin.clone()).or_default(),
-            e.lot.clone(),
-            lot,
-            || format!("lot {} of {} released twice", e.lot, e.gtin),
-        )
+        insert_new(lots, e.lot.clone(), lot, || {
+            format!("lot {} of {} released twice", e.lot, e.gtin)
+        })
     }
 }
 

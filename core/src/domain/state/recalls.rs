@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::master::lot_in;
-use super::{Folded, Lot, WriteModel, add_units, broken, insert_new, known};
+use super::{Folded, Lot, Product, WriteModel, add_units, broken, insert_new, known};
 use crate::domain::events::{RecallIssued, RecallNoticeAcknowledged, RecallUnitsReturned};
 use crate::domain::types::Gtin;
 use crate::ids::{CustomerId, ShipmentId};
@@ -31,7 +31,11 @@ pub struct Recall {
 /// The units of `lot` a recall reaches, per shipment line (shipment, order
 /// line number) that carried them: every unit, or only the named `serials`
 /// (a shipment carrying the lot on several lines fills them in line order).
-pub fn recalled_units(lot: &Lot, serials: &[String]) -> BTreeMap<(ShipmentId, u32), u64> {
+pub fn recalled_units(
+    product: &Product,
+    lot: &Lot,
+    serials: &[String],
+) -> BTreeMap<(ShipmentId, u32), u64> {
     let mut recalled = BTreeMap::new();
     if serials.is_empty() {
         for l in &lot.lines {
@@ -41,7 +45,7 @@ pub fn recalled_units(lot: &Lot, serials: &[String]) -> BTreeMap<(ShipmentId, u3
     }
     let mut per_shipment: BTreeMap<ShipmentId, u64> = BTreeMap::new();
     for serial in serials {
-        if let Some(to) = lot.serials.get(serial) {
+        if let Some(to) = product.serials.get(serial).filter(|to| to.lot == lot.index) {
             *per_shipment.entry(to.shipment_id).or_default() += 1;
         }
     }
@@ -60,13 +64,15 @@ pub fn recalled_units(lot: &Lot, serials: &[String]) -> BTreeMap<(ShipmentId, u3
 
 impl WriteModel {
     pub(super) fn recall_issued(&mut self, e: &RecallIssued) -> Folded {
+        let product = (self.products.get(&e.gtin))
+            .ok_or_else(|| broken(format!("product {} unknown", e.gtin)))?;
         for lot in &e.lots {
             let lot = self
                 .lots
                 .get(&e.gtin)
                 .and_then(|lots| lots.get(lot))
                 .ok_or_else(|| broken(format!("lot {lot} of {} unknown", e.gtin)))?;
-            for (line, units) in recalled_units(lot, &e.serials) {
+            for (line, units) in recalled_units(product, lot, &e.serials) {
                 self.recalled_lines
                     .entry(line)
                     .or_default()

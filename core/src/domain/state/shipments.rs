@@ -13,7 +13,7 @@ use crate::domain::events::{DeliveryAccepted, OrderShipped, ShipmentLine};
 use crate::ids::{CustomerId, InvoiceId, OrderId};
 use crate::money::Currency;
 
-use super::{Lot, LotLine, Order, OrderStatus, Product, ShippedSerial};
+use super::{Lot, LotLine, Order, OrderStatus, ShippedSerial};
 
 /// Units of one order line in a shipment, and how many are invoiced.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,16 +79,15 @@ impl WriteModel {
             let unit_price = ship_from_order(order, line)?;
             value += Decimal::from(line.quantity) * unit_price;
             add_to_shipment(&mut lines, line, unit_price)?;
-            if let Some(product) = self.products.get_mut(&line.gtin) {
-                (product.serial_hashes)
-                    .extend(line.serials.iter().map(|s| Product::serial_hash(s)));
-            }
             let lot = lot_in(&mut self.lots, &line.gtin, &line.lot)?;
             let to = ShippedSerial {
                 customer_id: order.customer_id,
                 shipment_id: e.shipment_id,
+                lot: lot.index,
             };
             ship_from_lot(lot, line, to)?;
+            let product = known(&mut self.products, "product", &line.gtin)?;
+            (product.serials).extend(line.serials.iter().map(|s| (s.clone(), to)));
         }
         order.status = if order.lines.iter().all(|l| l.shipped == l.quantity) {
             OrderStatus::Shipped
@@ -164,7 +163,7 @@ fn add_to_shipment(
     Ok(())
 }
 
-/// Counts a shipment line's units, and serials, out of its lot.
+/// Counts a shipment line's units out of its lot.
 fn ship_from_lot(lot: &mut Lot, line: &ShipmentLine, to: ShippedSerial) -> Folded {
     lot.shipped = add_units(lot.shipped, line.quantity)?;
     if lot.shipped > lot.released {
@@ -175,8 +174,6 @@ fn ship_from_lot(lot: &mut Lot, line: &ShipmentLine, to: ShippedSerial) -> Folde
     }
     let to_customer = lot.shipped_to.entry(to.customer_id).or_default();
     *to_customer = add_units(*to_customer, line.quantity)?;
-    lot.serials
-        .extend(line.serials.iter().map(|s| (s.clone(), to)));
     lot.lines.push(LotLine {
         shipment_id: to.shipment_id,
         line_no: line.line_no,

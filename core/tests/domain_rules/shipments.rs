@@ -136,7 +136,11 @@ fn shipping_serialised_units_records_their_serials() {
     let index = g.0.lot(&gtin(GTIN_A), "L1").map(|l| l.index);
     let serials = &g.0.products[&gtin(GTIN_A)].serials;
     assert_eq!(serials.len(), 2);
-    assert!(serials.values().all(|to| Some(to.lot) == index && to.shipment_id == S1));
+    assert!(
+        serials
+            .values()
+            .all(|to| Some(to.lot) == index && to.shipment_id == S1)
+    );
 }
 
 #[test]

@@ -767,8 +767,9 @@ fn a_recall_disputes_the_open_value_of_recalled_goods_until_returns_and_credit_n
         })
         .collect();
     opened.sort();
+    // The goods' value; aging counts what is open of it.
     let mut expected = vec![
-        (b.i1.to_string(), "70.00".to_string()),
+        (b.i1.to_string(), "100.00".to_string()),
         (b.i2.to_string(), "50.00".to_string()),
     ];
     expected.sort();
@@ -791,12 +792,14 @@ fn a_recall_disputes_the_open_value_of_recalled_goods_until_returns_and_credit_n
     );
     assert_eq!(disputed_of(&h, b.h1, settled), "40.00".parse().unwrap());
     assert_eq!(disputed_of(&h, b.h2, settled), Decimal::ZERO);
-    // Half of H1's 10 units come back: half of the 70.00 opened is settled
-    // (35.00 of the 50.00 the credit note left); the last half the rest.
+    // Half of H1's 10 units come back: 50.00 of the 100.00 opened is
+    // settled (the larger of returned 50.00 and credited 20.00), 50.00 is
+    // still out, and all 40.00 open is disputed; the last half settles the
+    // rest.
     let half = h
         .api
         .all_ok(admin, &[cmd::record_recall_return(b.recall, b.h1, 5)]);
-    assert_eq!(disputed_of(&h, b.h1, half), "15.00".parse().unwrap());
+    assert_eq!(disputed_of(&h, b.h1, half), "40.00".parse().unwrap());
     let all = h
         .api
         .all_ok(admin, &[cmd::record_recall_return(b.recall, b.h1, 5)]);

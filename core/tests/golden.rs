@@ -384,7 +384,11 @@ fn the_commit_frame_layout_matches_its_golden_file() {
 #[test]
 fn version_1_disputes_and_recalls_upcast_with_no_recall_dispute() {
     let kept = golden_payloads("upcast.txt");
-    for (type_name, suffix) in [("DisputeOpened", vec![0u8]), ("RecallIssued", vec![0u8; 8])] {
+    for (type_name, suffix) in [
+        ("DisputeOpened", vec![0u8]),
+        ("RecallIssued", vec![0u8; 8]),
+        ("RecallUnitsReturned", vec![0u8; 8]),
+    ] {
         let (_, _, v1) = kept
             .iter()
             .find(|(t, v, _)| t == type_name && *v == 1)

@@ -917,7 +917,7 @@ fn disputed_amounts_at_the_head_are_the_write_models() {
             *disputed.entry(item.invoice_id).or_default() += item.disputed;
         }
         for (id, invoice) in &h.model().invoices {
-            let raw: Decimal = invoice.recall_disputes.iter().map(|d| d.amount).sum();
+            let raw: Decimal = invoice.recall_disputes.iter().map(|d| d.amount()).sum();
             let theirs = (invoice.disputed.unwrap_or_default() + raw).min(invoice.open());
             let ours = disputed.get(id).copied().unwrap_or_default();
             prop_assert_eq!(ours, theirs, "invoice {}", id);

@@ -64,8 +64,15 @@ fn a_recall_disputes_the_invoiced_value_of_its_goods() {
 #[test]
 fn what_is_paid_is_not_disputed() {
     let g = with_payment().and(Command::AllocatePayment(allocate(P1, I1, dec!(500.00))));
+    let mut g = g;
     let events = accepted(when(&g, &quality(), recall_of(&["L1"], &[])));
-    assert_eq!(opened(&events), vec![(I1, dec!(630.00))]);
+    // The recall disputes the goods' value; what is open of it counts.
+    assert_eq!(opened(&events), vec![(I1, dec!(1130.00))]);
+    g.apply(&events);
+    assert_eq!(recall_disputed(&g), dec!(630.00));
+    // A bounced payment: the recalled goods are disputed again in full.
+    g = g.and(Command::ReversePayment(reverse(P1)));
+    assert_eq!(recall_disputed(&g), dec!(1130.00));
 }
 
 #[test]
@@ -134,15 +141,15 @@ fn credit_notes_for_the_recall_or_the_return_settle_it() {
     // A price adjustment lowers what is open but settles no recall.
     g = g.and(credit(CN1, dec!(100.00), CreditReason::PriceAdjustment));
     assert_eq!(recall_disputed(&g), dec!(1030.00));
-    assert_eq!(g.0.invoices[&I1].recall_disputes[0].amount, dec!(1130.00));
+    assert_eq!(g.0.invoices[&I1].recall_disputes[0].amount(), dec!(1130.00));
     g = g.and(credit(CN2, dec!(500.00), CreditReason::Recall));
     assert_eq!(g.invoice_open(I1), dec!(530.00));
     assert_eq!(recall_disputed(&g), dec!(530.00));
-    assert_eq!(g.0.invoices[&I1].recall_disputes[0].amount, dec!(630.00));
+    assert_eq!(g.0.invoices[&I1].recall_disputes[0].amount(), dec!(630.00));
     let cn3 = arledger_core::ids::CreditNoteId(uuid::Uuid::from_u128(0xC403));
     g = g.and(credit(cn3, dec!(530.00), CreditReason::Return));
     assert_eq!(recall_disputed(&g), dec!(0));
-    assert_eq!(g.0.invoices[&I1].recall_disputes[0].amount, dec!(100.00));
+    assert_eq!(g.0.invoices[&I1].recall_disputes[0].amount(), dec!(100.00));
 }
 
 #[test]
@@ -193,18 +200,43 @@ fn returns_settle_the_returned_share_and_the_last_the_rest() {
     assert_eq!(settled(&first), vec![(I1, dec!(339.00))]);
     g.apply(&first);
     assert_eq!(recall_disputed(&g), dec!(791.00));
-    // A credit note for the recall settles too; nothing twice.
-    g = g.and(credit(CN1, dec!(500.00), CreditReason::Recall));
-    assert_eq!(recall_disputed(&g), dec!(291.00));
+    // A credit note for the recall settles too, and returned goods it
+    // credits are settled once: the larger of the two counts.
+    g = g.and(credit(CN1, dec!(339.00), CreditReason::Recall));
+    assert_eq!(recall_disputed(&g), dec!(791.00));
+    g = g.and(credit(CN2, dec!(161.00), CreditReason::Recall));
+    assert_eq!(recall_disputed(&g), dec!(630.00));
     let second = returned(&g, 3);
-    assert_eq!(
-        settled(&second),
-        vec![(I1, dec!(291.00))],
-        "at most what is left"
-    );
+    assert_eq!(settled(&second), vec![(I1, dec!(339.00))]);
     g.apply(&second);
+    // Returned 678.00 of goods, credited 500.00: 452.00 still out.
+    assert_eq!(recall_disputed(&g), dec!(452.00));
+    let last = returned(&g, 4);
+    assert_eq!(settled(&last), vec![(I1, dec!(452.00))], "all that is left");
+    g.apply(&last);
     assert_eq!(recall_disputed(&g), dec!(0));
-    assert_eq!(settled(&returned(&g, 4)), vec![], "nothing left to settle");
+}
+
+#[test]
+fn a_recall_names_each_lot_and_serial_once_and_units_are_recalled_once() {
+    let g = with_invoice();
+    let twice = refused(when(&g, &quality(), recall_of(&["L1", "L1"], &[])));
+    assert!(twice.to_string().contains("L1 is named twice"), "{twice}");
+    assert_invalid(
+        when(&g, &quality(), recall_of(&["L1"], &["SN1", "SN1"])),
+        "serials",
+    );
+    // A second recall of units already recalled disputes nothing more.
+    let g = g.and(recall_of(&["L1"], &[]));
+    let again = accepted(when(
+        &g,
+        &quality(),
+        Command::IssueRecall(IssueRecall {
+            recall_id: arledger_core::ids::RecallId(uuid::Uuid::from_u128(0x7002)),
+            ..recall(R1, GTIN_A, &["L1"])
+        }),
+    ));
+    assert_eq!(opened(&again), vec![]);
 }
 
 #[test]

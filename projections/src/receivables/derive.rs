@@ -9,11 +9,12 @@ use arledger_core::domain::events::{CustomerUpdated, InvoiceIssued, PaymentAlloc
 use arledger_core::domain::terms::{BaseDates, due_date};
 use arledger_core::domain::types::CreditReason;
 use arledger_core::ids::{CustomerId, InvoiceId, PaymentId, ShipmentId};
+use rust_decimal::Decimal;
 
 use super::facts::{
     AcceptedFact, CustomerChange, CustomerFact, DisputeFact, DueDatesFact, DueFact, Fact,
-    InstallmentFact, InvoiceFact, PaymentFact, RecallDisputeFact, Reducer, ReductionFact,
-    ResolutionFact, ReversalFact, ShippedFact,
+    InstallmentFact, InvoiceFact, PaymentFact, RecallChangeKind, RecallDisputeFact, Reducer,
+    ReductionFact, ResolutionFact, ReversalFact, ShippedFact,
 };
 use super::state::{State, Unfit};
 
@@ -130,50 +131,67 @@ impl State {
     /// credit note for a recall or a return settles on an invoice that
     /// recalls disputed.
     pub(super) fn recall_facts(&self, event: &Event) -> Result<Vec<Fact>, Unfit> {
-        let fact = |invoice, change, on| {
+        use RecallChangeKind::{Credited, Opened, Returned};
+        let fact = |invoice, recall, kind, amount, on| {
             Fact::RecallDispute(RecallDisputeFact {
                 invoice,
-                change,
+                recall,
+                kind,
+                amount,
                 on,
             })
         };
         match event {
-            Event::RecallIssued(e) => e
-                .disputes
-                .iter()
+            Event::RecallIssued(e) => (e.disputes.iter())
                 .map(|d| {
+                    let invoice = self.invoice(d.invoice_id)?;
                     Ok(fact(
-                        self.invoice(d.invoice_id)?,
+                        invoice,
+                        e.recall_id,
+                        Opened,
                         d.amount.amount,
                         e.issued_on,
                     ))
                 })
                 .collect(),
-            Event::RecallUnitsReturned(e) => e
-                .settles
-                .iter()
+            Event::RecallUnitsReturned(e) => (e.settles.iter())
                 .map(|d| {
+                    let invoice = self.invoice(d.invoice_id)?;
                     Ok(fact(
-                        self.invoice(d.invoice_id)?,
-                        -d.amount.amount,
+                        invoice,
+                        e.recall_id,
+                        Returned,
+                        d.amount.amount,
                         e.returned_on,
                     ))
                 })
                 .collect(),
-            Event::DisputeOpened(e) if e.recall_id.is_some() => Ok(vec![fact(
-                self.invoice(e.invoice_id)?,
-                e.amount.amount,
-                e.opened_on,
-            )]),
+            Event::DisputeOpened(e) => match e.recall_id {
+                Some(recall) => {
+                    let invoice = self.invoice(e.invoice_id)?;
+                    Ok(vec![fact(
+                        invoice,
+                        recall,
+                        Opened,
+                        e.amount.amount,
+                        e.opened_on,
+                    )])
+                }
+                None => Ok(Vec::new()),
+            },
             Event::CreditNoteIssued(e)
                 if matches!(e.reason, CreditReason::Recall | CreditReason::Return) =>
             {
                 let invoice = self.invoice(e.invoice_id)?;
-                Ok(if self.recall_disputed_ever(invoice) {
-                    vec![fact(invoice, -e.amount.amount, e.issued_on)]
-                } else {
-                    Vec::new()
-                })
+                let mut rest = e.amount.amount;
+                let mut facts = Vec::new();
+                for t in self.recall_tallies(invoice) {
+                    let take = rest.min(t.opened - t.credited);
+                    rest -= take;
+                    facts.push(fact(invoice, t.recall, Credited, take, e.issued_on));
+                }
+                facts.retain(|f| matches!(f, Fact::RecallDispute(r) if r.amount > Decimal::ZERO));
+                Ok(facts)
             }
             _ => Ok(Vec::new()),
         }

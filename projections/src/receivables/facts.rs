@@ -12,7 +12,7 @@
 
 use arledger_core::domain::date_serde;
 use arledger_core::domain::terms::InstallmentTerms;
-use arledger_core::ids::{CustomerId, InvoiceId, PaymentId, ShipmentId};
+use arledger_core::ids::{CustomerId, InvoiceId, PaymentId, RecallId, ShipmentId};
 use arledger_core::money::Currency;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -189,16 +189,30 @@ pub(super) struct DisputeFact {
     pub opened_on: NaiveDate,
 }
 
-/// What recalls dispute on invoice number `invoice` changed by `change`:
-/// a recall opened a dispute (above zero) or a credit note for the recall
-/// or the return settled some (below zero).
+/// What recall `recall` disputes on invoice number `invoice`: it opened a
+/// dispute of `amount`, or a return or a credit note settled `amount` of
+/// it (a return and a credit note for the same goods settle them once:
+/// the larger counts).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(super) struct RecallDisputeFact {
     pub invoice: u32,
+    pub recall: RecallId,
+    pub kind: RecallChangeKind,
     #[serde(with = "compact_decimal")]
-    pub change: Decimal,
+    pub amount: Decimal,
     #[serde(with = "date_serde")]
     pub on: NaiveDate,
+}
+
+/// How a recall's dispute changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) enum RecallChangeKind {
+    /// The recall (or an invoice billing its goods) opened it.
+    Opened,
+    /// A return settled some.
+    Returned,
+    /// A credit note for the recall or the return settled some.
+    Credited,
 }
 
 /// The open dispute of invoice number `invoice` was resolved.

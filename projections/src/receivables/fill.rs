@@ -21,7 +21,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::stamp::At;
-use super::state::{Installment, Invoice, InvoiceExtra, NONE, Payment, Reduction, Screen, State};
+use super::state::{
+    Installment, Invoice, InvoiceExtra, NONE, Payment, RecallTally, Reduction, Screen, State,
+};
 
 /// Buffers reused across the invoices of one query.
 #[derive(Debug, Default)]
@@ -134,13 +136,15 @@ impl State {
             .rev()
             .find(|d| d.opened.holds_at(at) && !d.resolved.is_some_and(|r| r.holds_at(at)))
             .map(|d| d.amount);
-        // As the write model's fold: openings add, settlements take away
-        // down to zero, in log order.
-        let by_recalls = extra
-            .recall_disputes
-            .iter()
-            .filter(|c| c.stamp.holds_at(at))
-            .fold(Decimal::ZERO, |sum, c| (sum + c.change).max(Decimal::ZERO));
+        let by_recalls: Decimal = RecallTally::of(
+            extra
+                .recall_disputes
+                .iter()
+                .filter(|c| c.stamp.holds_at(at)),
+        )
+        .iter()
+        .map(RecallTally::disputed)
+        .sum();
         match (by_person, by_recalls > Decimal::ZERO) {
             (None, false) => None,
             (by_person, _) => Some(by_person.unwrap_or_default() + by_recalls),

@@ -10,7 +10,9 @@
 //! recalled share of the shipment line it bills (units of recalled lots, or
 //! the named serials, over the line's units), summed per invoice, rounded
 //! once to the currency's scale half away from zero, and at most what the
-//! invoice has open and not yet disputed by an earlier recall.
+//! invoice billed and earlier recalls did not dispute (units an earlier
+//! recall reached are not counted again). Readers count at most what is
+//! open. A return and a credit note for the same goods settle them once.
 
 use std::collections::BTreeMap;
 
@@ -52,6 +54,10 @@ pub(super) fn recall_disputes(
                 *recalled.entry(line).or_default() += units;
             }
         }
+    }
+    // Units an earlier recall reached are disputed already.
+    for (line, units) in &mut recalled {
+        *units = model.newly_recalled(*line, *units);
     }
     let mut values: BTreeMap<InvoiceId, Decimal> = BTreeMap::new();
     for (&(shipment_id, line_no), &units) in &recalled {
@@ -163,12 +169,13 @@ pub(super) fn settled_by_return(
             .iter()
             .filter(|d| d.recall_id == r.recall_id)
         {
+            let left = dispute.opened - dispute.returned;
             let amount = if last {
-                dispute.amount
+                left
             } else {
                 bounded(
                     share(dispute.opened, r.quantity, r.of),
-                    dispute.amount,
+                    left,
                     invoice.currency,
                 )
             };
@@ -191,7 +198,9 @@ fn share(gross: Decimal, units: u64, of: u64) -> Decimal {
 }
 
 /// The dispute of `value` on an invoice, rounded and bounded by what it
-/// has open and not yet disputed by recalls; none when nothing is left.
+/// billed and earlier recalls did not dispute; none when nothing is left.
+/// (Readers count at most what is open: what is paid is not disputed, and
+/// a payment reversed is disputed again.)
 fn dispute_of(
     model: &WriteModel,
     invoice_id: InvoiceId,
@@ -200,11 +209,10 @@ fn dispute_of(
     let Some(invoice) = model.invoices.get(&invoice_id) else {
         return Ok(None);
     };
-    let amount = bounded(
-        value,
-        invoice.open() - invoice.recall_disputed(),
-        invoice.currency,
-    );
+    let total: Decimal = (invoice.installments.iter())
+        .map(|i| i.plan.amount.amount)
+        .sum();
+    let amount = bounded(value, total - invoice.recall_opened(), invoice.currency);
     if amount <= Decimal::ZERO {
         return Ok(None);
     }

@@ -35,6 +35,8 @@ pub(super) fn issue_recall(
     for serial in &c.serials {
         lot_text("serials", serial)?;
     }
+    named_once("lots", &c.lots)?;
+    named_once("serials", &c.serials)?;
     if !model.products.contains_key(&gtin) {
         return Err(CommandError::not_found("product", &gtin));
     }
@@ -164,4 +166,16 @@ fn recalled_units_shipped(model: &WriteModel, recall: &Recall, customer: Custome
             u64::try_from(named).unwrap_or(u64::MAX)
         })
         .sum()
+}
+
+/// Refuses a list naming an entry twice (it would be recalled twice).
+fn named_once(field: &str, names: &[String]) -> Result<(), CommandError> {
+    let mut seen = std::collections::BTreeSet::new();
+    match names.iter().find(|n| !seen.insert(n.as_str())) {
+        Some(twice) => Err(CommandError::invalid(
+            field,
+            format!("{twice} is named twice"),
+        )),
+        None => Ok(()),
+    }
 }

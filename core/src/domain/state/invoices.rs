@@ -52,15 +52,26 @@ pub struct Invoice {
     pub recall_disputes: Vec<OpenRecallDispute>,
 }
 
-/// What a recall disputes on an invoice.
+/// What a recall disputes on an invoice: the invoiced value of its goods,
+/// less what returns or credit notes settled. A return and a credit note
+/// for the same goods settle them once: the larger of the two counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OpenRecallDispute {
     /// The recall.
     pub recall_id: RecallId,
-    /// The amount not yet settled.
-    pub amount: Decimal,
-    /// The amount opened.
+    /// The value it disputed.
     pub opened: Decimal,
+    /// What returns settled.
+    pub returned: Decimal,
+    /// What credit notes for the recall or the return settled.
+    pub credited: Decimal,
+}
+
+impl OpenRecallDispute {
+    /// What it still disputes.
+    pub fn amount(&self) -> Decimal {
+        (self.opened - self.returned.max(self.credited)).max(Decimal::ZERO)
+    }
 }
 
 /// What each installment took of an amount: (installment number, amount).
@@ -76,17 +87,23 @@ impl Invoice {
     /// at most its open amount (a payment reversed gives back what it
     /// took, and the dispute with it).
     pub fn recall_disputed(&self) -> Decimal {
-        let disputed: Decimal = self.recall_disputes.iter().map(|d| d.amount).sum();
+        let disputed: Decimal = self.recall_disputes.iter().map(|d| d.amount()).sum();
         disputed.min(self.open())
     }
 
+    /// What recalls opened on it, in all.
+    pub fn recall_opened(&self) -> Decimal {
+        self.recall_disputes.iter().map(|d| d.opened).sum()
+    }
+
     /// Settles recall disputes, oldest first, by a credit note of `amount`
-    /// for recalled or returned goods.
+    /// for recalled or returned goods: each takes up to what it opened
+    /// and credit notes did not yet settle.
     fn settle_recall_disputes(&mut self, amount: Decimal) {
         let mut rest = amount;
         for dispute in &mut self.recall_disputes {
-            let take = rest.min(dispute.amount);
-            dispute.amount -= take;
+            let take = rest.min(dispute.opened - dispute.credited);
+            dispute.credited += take;
             rest -= take;
         }
     }
@@ -98,13 +115,13 @@ impl Invoice {
             .recall_disputes
             .iter_mut()
             .find(|d| d.recall_id == recall_id)
-            .filter(|d| amount.currency == self.currency && amount.amount <= d.amount)
+            .filter(|d| amount.currency == self.currency && amount.amount <= d.opened - d.returned)
             .ok_or_else(|| {
                 broken(format!(
                     "a return cannot settle {amount} of recall {recall_id}'s dispute"
                 ))
             })?;
-        dispute.amount -= amount.amount;
+        dispute.returned += amount.amount;
         Ok(())
     }
 
@@ -154,8 +171,9 @@ impl Invoice {
         }
         self.recall_disputes.push(OpenRecallDispute {
             recall_id,
-            amount: amount.amount,
             opened: amount.amount,
+            returned: Decimal::ZERO,
+            credited: Decimal::ZERO,
         });
         Ok(())
     }

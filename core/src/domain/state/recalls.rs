@@ -63,20 +63,38 @@ pub fn recalled_units(
 }
 
 impl WriteModel {
+    /// Of `units` a new recall reaches on shipment line `line`, those no
+    /// earlier recall reached (a line's units are recalled once).
+    pub fn newly_recalled(&self, line: (ShipmentId, u32), units: u64) -> u64 {
+        let Some(quantity) = (self.shipments.get(&line.0))
+            .and_then(|s| s.lines.iter().find(|l| l.line_no == line.1))
+            .map(|l| l.quantity)
+        else {
+            return 0;
+        };
+        let earlier: u64 = (self.recalled_lines.get(&line))
+            .map(|r| r.iter().map(|(_, n)| n).sum())
+            .unwrap_or(0);
+        units.min(quantity.saturating_sub(earlier))
+    }
+
     pub(super) fn recall_issued(&mut self, e: &RecallIssued) -> Folded {
         let product = (self.products.get(&e.gtin))
             .ok_or_else(|| broken(format!("product {} unknown", e.gtin)))?;
+        let mut reached = Vec::new();
         for lot in &e.lots {
             let lot = self
                 .lots
                 .get(&e.gtin)
                 .and_then(|lots| lots.get(lot))
                 .ok_or_else(|| broken(format!("lot {lot} of {} unknown", e.gtin)))?;
-            for (line, units) in recalled_units(product, lot, &e.serials) {
-                self.recalled_lines
-                    .entry(line)
-                    .or_default()
-                    .push((e.recall_id, units));
+            reached.extend(recalled_units(product, lot, &e.serials));
+        }
+        for (line, units) in reached {
+            let units = self.newly_recalled(line, units);
+            if units > 0 {
+                let recalls = self.recalled_lines.entry(line).or_default();
+                recalls.push((e.recall_id, units));
             }
         }
         for lot in &e.lots {

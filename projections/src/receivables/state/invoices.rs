@@ -6,8 +6,8 @@
 use rust_decimal::Decimal;
 
 use super::{
-    Allocation, Dispute, Installment, Invoice, InvoiceExtra, NONE, RecallChange, Reduction, Screen,
-    State, Unfit, next_index, nth, nth_mut,
+    Allocation, Dispute, Installment, Invoice, InvoiceExtra, NONE, RecallChange, RecallTally,
+    Reduction, Screen, State, Unfit, next_index, nth, nth_mut,
 };
 use crate::receivables::facts::{
     DisputeFact, DueDatesFact, InvoiceFact, RecallDisputeFact, Reducer, ReductionFact,
@@ -265,19 +265,23 @@ impl State {
                     date: f.on,
                     position,
                 },
-                change: f.change,
+                recall: f.recall,
+                kind: f.kind,
+                amount: f.amount,
             });
         Ok(())
     }
 
-    /// Whether recalls ever disputed anything on invoice number `invoice`
-    /// (only then does a credit note for a recall or a return settle).
-    pub(in crate::receivables) fn recall_disputed_ever(&self, invoice: u32) -> bool {
+    /// Each recall's dispute on invoice number `invoice` as the log stands
+    /// (what a credit note settles is split among them as the write model
+    /// does, oldest first).
+    pub(in crate::receivables) fn recall_tallies(&self, invoice: u32) -> Vec<RecallTally> {
         nth(&self.invoices, invoice, "invoice")
             .ok()
             .filter(|i| i.extra != NONE)
             .and_then(|i| nth(&self.extras, i.extra, "invoice extra").ok())
-            .is_some_and(|e| !e.recall_disputes.is_empty())
+            .map(|e| RecallTally::of(e.recall_disputes.iter()))
+            .unwrap_or_default()
     }
 
     pub(super) fn resolve_dispute(

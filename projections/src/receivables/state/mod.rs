@@ -18,13 +18,15 @@
 //! tests first: a query scans 24 bytes a document, not its whole record.
 
 use arledger_core::domain::terms::InstallmentTerms;
-use arledger_core::ids::{CustomerId, InvoiceId, PaymentId, ShipmentId};
+use arledger_core::ids::{CustomerId, InvoiceId, PaymentId, RecallId, ShipmentId};
 use arledger_core::money::Currency;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
-use super::facts::{AcceptedFact, CustomerChange, CustomerFact, Fact, PaymentFact, ShippedFact};
+use super::facts::{
+    AcceptedFact, CustomerChange, CustomerFact, Fact, PaymentFact, RecallChangeKind, ShippedFact,
+};
 use super::stamp::{At, Stamp};
 use super::texts::{Arena, Interner};
 
@@ -161,12 +163,55 @@ pub(super) struct InvoiceExtra {
     pub recall_disputes: Vec<RecallChange>,
 }
 
-/// A change of what recalls dispute on an invoice (above zero: opened;
-/// below: settled by a credit note).
+/// A change of what a recall disputes on an invoice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct RecallChange {
     pub stamp: Stamp,
-    pub change: Decimal,
+    pub recall: RecallId,
+    pub kind: RecallChangeKind,
+    pub amount: Decimal,
+}
+
+/// One recall's dispute on an invoice, from its changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct RecallTally {
+    pub recall: RecallId,
+    pub opened: Decimal,
+    pub returned: Decimal,
+    pub credited: Decimal,
+}
+
+impl RecallTally {
+    /// What it still disputes (as the write model's `OpenRecallDispute`).
+    pub fn disputed(&self) -> Decimal {
+        (self.opened - self.returned.max(self.credited)).max(Decimal::ZERO)
+    }
+
+    /// Each recall's dispute from `changes`, in the order they opened.
+    pub fn of<'a>(changes: impl Iterator<Item = &'a RecallChange>) -> Vec<RecallTally> {
+        let mut tallies: Vec<RecallTally> = Vec::new();
+        for c in changes {
+            let i = match tallies.iter().position(|t| t.recall == c.recall) {
+                Some(i) => i,
+                None => {
+                    tallies.push(RecallTally {
+                        recall: c.recall,
+                        opened: Decimal::ZERO,
+                        returned: Decimal::ZERO,
+                        credited: Decimal::ZERO,
+                    });
+                    tallies.len() - 1
+                }
+            };
+            let t = &mut tallies[i];
+            match c.kind {
+                RecallChangeKind::Opened => t.opened += c.amount,
+                RecallChangeKind::Returned => t.returned += c.amount,
+                RecallChangeKind::Credited => t.credited += c.amount,
+            }
+        }
+        tallies
+    }
 }
 
 /// A dispute.

@@ -42,6 +42,20 @@ fn credit(id: arledger_core::ids::CreditNoteId, amount: Decimal, reason: CreditR
     })
 }
 
+/// O1 line 1 shipped in S1 as 10 serialised units of L1, SN001 to SN010.
+fn with_serials_shipped() -> Given {
+    let serials: Vec<String> = (1..=10).map(|n| format!("SN{n:03}")).collect();
+    with_order().and(Command::ShipOrder(shipment(
+        S1,
+        O1,
+        "2026-01-10",
+        vec![ShipLineRequest {
+            serials,
+            ..ship_line(1, GTIN_A, "L1", 10)
+        }],
+    )))
+}
+
 fn recall_disputed(g: &Given) -> Decimal {
     g.0.invoices[&I1].recall_disputed()
 }
@@ -92,18 +106,7 @@ fn a_line_from_two_lots_disputes_the_recalled_lot_share() {
 
 #[test]
 fn a_recall_of_serials_disputes_those_units_only() {
-    let serials: Vec<String> = (1..=10).map(|n| format!("SN{n:03}")).collect();
-    let g = with_order()
-        .and(Command::ShipOrder(shipment(
-            S1,
-            O1,
-            "2026-01-10",
-            vec![ShipLineRequest {
-                serials: serials.clone(),
-                ..ship_line(1, GTIN_A, "L1", 10)
-            }],
-        )))
-        .and(Command::IssueInvoice(issue_i1()));
+    let g = with_serials_shipped().and(Command::IssueInvoice(issue_i1()));
     let events = accepted(when(
         &g,
         &quality(),
@@ -262,18 +265,7 @@ fn the_last_return_settles_what_rounding_left() {
 
 #[test]
 fn an_invoice_billing_recalled_serials_disputes_those_units() {
-    let serials: Vec<String> = (1..=10).map(|n| format!("SN{n:03}")).collect();
-    let g = with_order()
-        .and(Command::ShipOrder(shipment(
-            S1,
-            O1,
-            "2026-01-10",
-            vec![ShipLineRequest {
-                serials,
-                ..ship_line(1, GTIN_A, "L1", 10)
-            }],
-        )))
-        .and(recall_of(&["L1"], &["SN004", "SN007"]));
+    let g = with_serials_shipped().and(recall_of(&["L1"], &["SN004", "SN007"]));
     let events = accepted(issue(&g, issue_i1()));
     match &events[..] {
         [Event::InvoiceIssued(_), Event::DisputeOpened(opened)] => {

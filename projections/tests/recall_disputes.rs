@@ -11,12 +11,9 @@
 mod support;
 
 use arledger_core::domain::Command;
-use arledger_core::domain::commands::{
-    IssueCreditNote, IssueRecall, RecordRecallReturn, ShipLineRequest, ShipOrder,
-};
-use arledger_core::domain::types::{CreditReason, RiskClass};
+use arledger_core::domain::commands::{IssueCreditNote, RecordRecallReturn};
+use arledger_core::domain::types::CreditReason;
 use arledger_core::ids::{CreditNoteId, InvoiceId, RecallId};
-use arledger_core::sample;
 use arledger_projections::alerts::{AlertQuery, AlertSettings, alerts};
 use arledger_projections::credit::Credit;
 use arledger_projections::receivables::Receivables;
@@ -26,23 +23,6 @@ use support::*;
 use uuid::Uuid;
 
 const R1: RecallId = RecallId(Uuid::from_u128(0xCA11));
-
-fn ship_l1(n: u128, on: &str, quantity: i64) -> Command {
-    Command::ShipOrder(ShipOrder {
-        shipment_id: shipment_id(n),
-        order_id: order_id(n),
-        shipped_on: d(on),
-        ship_to: "Central store".into(),
-        lines: vec![ShipLineRequest {
-            line_no: 1,
-            gtin: sample::GTIN.into(),
-            lot: "L1".into(),
-            quantity,
-            serials: vec![],
-            udis: vec![],
-        }],
-    })
-}
 
 fn invoice(n: u128, on: &str, amount: Decimal) -> Command {
     goods_invoice(
@@ -80,18 +60,22 @@ fn recalled() -> (History, u64, u64) {
         h.run(place_order(order_id(n), customer(n), "USD", units));
         let _held_or_not = h.try_run(&release_order(order_id(n)));
     }
-    h.run(ship_l1(1, "2026-03-01", 10));
+    h.run(ship_from(
+        "L1",
+        shipment_id(1),
+        order_id(1),
+        "2026-03-01",
+        10,
+    ));
     h.run(invoice(1, "2026-03-02", dec!(1000.00)));
-    let before = h.run(ship_l1(2, "2026-03-05", 5));
-    let recall = h.run(Command::IssueRecall(IssueRecall {
-        recall_id: R1,
-        gtin: sample::GTIN.into(),
-        lots: vec!["L1".into()],
-        serials: vec![],
-        class: RiskClass::II,
-        reason: "seal may leak".into(),
-        issued_on: d("2026-04-01"),
-    }));
+    let before = h.run(ship_from(
+        "L1",
+        shipment_id(2),
+        order_id(2),
+        "2026-03-05",
+        5,
+    ));
+    let recall = h.run(recall_lot(R1, "L1", "2026-04-01"));
     (h, before, recall)
 }
 

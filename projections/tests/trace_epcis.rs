@@ -10,7 +10,7 @@
 mod support;
 
 use arledger_core::domain::Command;
-use arledger_core::domain::commands::{AcceptDelivery, IssueRecall, ShipLineRequest, ShipOrder};
+use arledger_core::domain::commands::{AcceptDelivery, IssueRecall};
 use arledger_core::domain::types::{Gtin, RiskClass};
 use arledger_core::ids::RecallId;
 use arledger_core::sample;
@@ -49,23 +49,6 @@ fn traced(h: &History) -> Trace {
     h.fed(h.head())
 }
 
-fn ship(n: u128, order: u128, lot: &str, on: &str, quantity: i64, serials: &[&str]) -> Command {
-    Command::ShipOrder(ShipOrder {
-        shipment_id: shipment_id(n),
-        order_id: order_id(order),
-        shipped_on: d(on),
-        ship_to: "Central store".into(),
-        lines: vec![ShipLineRequest {
-            line_no: 1,
-            gtin: sample::GTIN.into(),
-            lot: lot.into(),
-            quantity,
-            serials: serials.iter().map(|s| s.to_string()).collect(),
-            udis: vec![],
-        }],
-    })
-}
-
 /// L1 to H1 (10, invoiced, accepted) and H2 (5); L2 serials to H1; L1 recalled.
 fn history() -> History {
     let mut h = History::new();
@@ -79,7 +62,13 @@ fn history() -> History {
         h.run(place_order(order_id(order), customer(c), "USD", units));
         let _held_or_not = h.try_run(&release_order(order_id(order)));
     }
-    h.run(ship(1, 1, "L1", "2026-03-01", 10, &[]));
+    h.run(ship_from(
+        "L1",
+        shipment_id(1),
+        order_id(1),
+        "2026-03-01",
+        10,
+    ));
     h.run(goods_invoice(
         invoice_id(1),
         customer(1),
@@ -94,8 +83,20 @@ fn history() -> History {
         accepted_on: d("2026-03-03"),
         accepted_by: "nurse".into(),
     }));
-    h.run(ship(2, 2, "L1", "2026-03-05", 5, &[]));
-    h.run(ship(3, 3, "L2", "2026-03-06", 2, &["S/1", "S#2"]));
+    h.run(ship_from(
+        "L1",
+        shipment_id(2),
+        order_id(2),
+        "2026-03-05",
+        5,
+    ));
+    h.run(ship_serials(
+        "L2",
+        (shipment_id(3), order_id(3)),
+        "2026-03-06",
+        2,
+        &["S/1", "S#2"],
+    ));
     h.run(Command::IssueRecall(IssueRecall {
         recall_id: R1,
         gtin: sample::GTIN.into(),

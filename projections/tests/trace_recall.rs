@@ -11,9 +11,7 @@
 mod support;
 
 use arledger_core::domain::Command;
-use arledger_core::domain::commands::{
-    AcknowledgeRecall, IssueRecall, RecordRecallReturn, ShipLineRequest, ShipOrder,
-};
+use arledger_core::domain::commands::{AcknowledgeRecall, IssueRecall, RecordRecallReturn};
 use arledger_core::domain::types::{Gtin, RiskClass};
 use arledger_core::ids::{InvoiceId, RecallId};
 use arledger_core::money::Currency;
@@ -33,23 +31,6 @@ fn gtin() -> Gtin {
     Gtin::parse(sample::GTIN).unwrap()
 }
 
-fn ship_lot(n: u128, order: u128, lot: &str, on: &str, quantity: i64, serials: &[&str]) -> Command {
-    Command::ShipOrder(ShipOrder {
-        shipment_id: shipment_id(n),
-        order_id: order_id(order),
-        shipped_on: d(on),
-        ship_to: "Central store".into(),
-        lines: vec![ShipLineRequest {
-            line_no: 1,
-            gtin: sample::GTIN.into(),
-            lot: lot.into(),
-            quantity,
-            serials: serials.iter().map(|s| s.to_string()).collect(),
-            udis: vec![],
-        }],
-    })
-}
-
 /// H1 and H2, lots L1 and L2; positions after H1's and H2's L1 shipments.
 fn replay() -> (History, u64, u64) {
     let mut h = History::new();
@@ -63,7 +44,13 @@ fn replay() -> (History, u64, u64) {
         h.run(place_order(order_id(order), customer(c), "USD", units));
         let _held_or_not = h.try_run(&release_order(order_id(order)));
     }
-    let after_h1 = h.run(ship_lot(1, 1, "L1", "2026-03-01", 10, &[]));
+    let after_h1 = h.run(ship_from(
+        "L1",
+        shipment_id(1),
+        order_id(1),
+        "2026-03-01",
+        10,
+    ));
     h.run(goods_invoice(
         invoice_id(1),
         customer(1),
@@ -73,11 +60,16 @@ fn replay() -> (History, u64, u64) {
         dec!(1000.00),
         net(30),
     ));
-    let after_h2 = h.run(ship_lot(2, 2, "L1", "2026-03-05", 5, &[]));
-    h.run(ship_lot(
-        3,
-        3,
+    let after_h2 = h.run(ship_from(
+        "L1",
+        shipment_id(2),
+        order_id(2),
+        "2026-03-05",
+        5,
+    ));
+    h.run(ship_serials(
         "L2",
+        (shipment_id(3), order_id(3)),
         "2026-03-06",
         3,
         &["SN-1", "SN-2", "SN-3"],
@@ -86,15 +78,7 @@ fn replay() -> (History, u64, u64) {
 }
 
 fn recall_l1() -> Command {
-    Command::IssueRecall(IssueRecall {
-        recall_id: R1,
-        gtin: sample::GTIN.into(),
-        lots: vec!["L1".into()],
-        serials: vec![],
-        class: RiskClass::II,
-        reason: "seal may leak".into(),
-        issued_on: d("2026-04-01"),
-    })
+    recall_lot(R1, "L1", "2026-04-01")
 }
 
 #[test]

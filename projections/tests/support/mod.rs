@@ -10,7 +10,7 @@ use arledger_core::domain::terms::{InstallmentTerms, PaymentTerms, TermsBase};
 use arledger_core::domain::types::{CreditReason, CustomerKind, PaymentMethod, RiskClass};
 use arledger_core::domain::{Command, CommandError, Event, WriteModel, decide};
 use arledger_core::ids::{
-    CommandId, CreditNoteId, CustomerId, InvoiceId, OrderId, PaymentId, ShipmentId,
+    CommandId, CreditNoteId, CustomerId, InvoiceId, OrderId, PaymentId, RecallId, ShipmentId,
 };
 use arledger_core::sample;
 use arledger_projections::receivables::{AgingQuery, AgingReport, AgingRow, Receivables};
@@ -405,6 +405,18 @@ pub fn ship(id: ShipmentId, order: OrderId, on: &str, quantity: i64) -> Command 
 
 /// [`ship`] from lot `lot`.
 pub fn ship_from(lot: &str, id: ShipmentId, order: OrderId, on: &str, quantity: i64) -> Command {
+    ship_serials(lot, (id, order), on, quantity, &[])
+}
+
+/// `quantity` units of `lot` on line 1 of `order` as shipment `id`,
+/// naming `serials` (none, or one per unit).
+pub fn ship_serials(
+    lot: &str,
+    (id, order): (ShipmentId, OrderId),
+    on: &str,
+    quantity: i64,
+    serials: &[&str],
+) -> Command {
     Command::ShipOrder(ShipOrder {
         shipment_id: id,
         order_id: order,
@@ -415,9 +427,22 @@ pub fn ship_from(lot: &str, id: ShipmentId, order: OrderId, on: &str, quantity: 
             gtin: sample::GTIN.into(),
             lot: lot.into(),
             quantity,
-            serials: vec![],
+            serials: serials.iter().map(|s| s.to_string()).collect(),
             udis: vec![],
         }],
+    })
+}
+
+/// Recall `id` of the whole lot `lot`, class II, issued on `on`.
+pub fn recall_lot(id: RecallId, lot: &str, on: &str) -> Command {
+    Command::IssueRecall(IssueRecall {
+        recall_id: id,
+        gtin: sample::GTIN.into(),
+        lots: vec![lot.into()],
+        serials: vec![],
+        class: RiskClass::II,
+        reason: "seal may leak".into(),
+        issued_on: d(on),
     })
 }
 

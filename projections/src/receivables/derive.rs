@@ -184,14 +184,13 @@ impl State {
             {
                 let invoice = self.invoice(e.invoice_id)?;
                 let mut rest = e.amount.amount;
-                let mut facts = Vec::new();
-                for t in self.recall_tallies(invoice) {
+                let settled = self.recall_tallies(invoice).into_iter().filter_map(|t| {
                     let take = rest.min(t.opened - t.credited);
                     rest -= take;
-                    facts.push(fact(invoice, t.recall, Credited, take, e.issued_on));
-                }
-                facts.retain(|f| matches!(f, Fact::RecallDispute(r) if r.amount > Decimal::ZERO));
-                Ok(facts)
+                    (take > Decimal::ZERO)
+                        .then(|| fact(invoice, t.recall, Credited, take, e.issued_on))
+                });
+                Ok(settled.collect())
             }
             _ => Ok(Vec::new()),
         }

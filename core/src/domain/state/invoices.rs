@@ -254,7 +254,6 @@ impl WriteModel {
             sl.invoiced = add_units(sl.invoiced, quantity)?;
             sl.billed.push(Billed {
                 invoice_id: e.invoice_id,
-                quantity,
                 gross: line.amount + line.tax,
             });
             if sl.invoiced > sl.quantity {

@@ -36,9 +36,8 @@ pub struct ShippedLine {
 pub struct Billed {
     /// The invoice.
     pub invoice_id: InvoiceId,
-    /// Units billed.
-    pub quantity: u64,
-    /// What the invoice line charges for them: amount and tax.
+    /// What the invoice line charges for the units it bills: amount and
+    /// tax.
     pub gross: Decimal,
 }
 
